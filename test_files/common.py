@@ -6,6 +6,7 @@ Importing it also lets `__import__('0-vanilla')` find the task modules at
 the repository root, wherever a main is started from.
 """
 import argparse
+import importlib.metadata
 import json
 import os
 import sys
@@ -188,8 +189,7 @@ def finish(args, name, auto, history, printed):
         record = {
             'task': name,
             'tensorflow': tf.__version__,
-            'keras': tf.keras.__version__ if hasattr(
-                tf.keras, '__version__') else tf.__version__,
+            'keras': importlib.metadata.version('keras'),
             'epochs': len(history.history['loss']),
             'limit': args.limit,
             'params': auto.count_params(),

@@ -139,6 +139,7 @@ def write_npz(path, arrays):
     try:
         with os.fdopen(fd, 'wb') as f:
             np.savez_compressed(f, **dict(zip(KEYS, arrays)))
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)

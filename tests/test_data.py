@@ -64,8 +64,8 @@ def test_order_is_kerass(loaded):
     assert y_test[:5].tolist() == [7, 2, 1, 0, 4]
 
 
-def test_second_load_comes_from_the_cache_byte_for_byte(loaded, data_dir,
-                                                       no_keras_cache):
+def test_second_load_comes_from_the_cache_byte_for_byte(
+        loaded, data_dir, no_keras_cache):
     cache = os.path.join(data_dir, 'mnist.npz')
     assert os.path.isfile(cache)
     again = mnist_data.load_data(data_dir=data_dir, keras_path=no_keras_cache,

@@ -128,13 +128,20 @@ def plot_reconstructions(args, name, originals, reconstructions):
     return save(args, figure, name + '-reconstructions')
 
 
+def tile(images, n):
+    """Returns n * n images of h x w as one (n * h) x (n * w) picture:
+    image i * n + j at block row i, block column j."""
+    h, w = images.shape[1:3]
+    blocks = images.reshape(n, n, h, w).transpose(0, 2, 1, 3)
+    return blocks.reshape(n * h, n * w)
+
+
 def plot_manifold(args, name, images, grid):
-    """Saves the decoded latent grid as one picture, with its axes in z."""
+    """Saves the images decoded from the latent grid (grid x grid, z[0]
+    varying down the rows, z[1] across) as one picture with axes in z."""
     n = len(grid)
-    tiles = np.asarray(images).reshape(n, n, 28, 28)
-    # row i of the picture is z[0] = grid[i]; column j is z[1] = grid[j]
-    picture = tiles.transpose(0, 2, 1, 3).reshape(n * 28, n * 28)
-    figure, axis = plt.subplots(figsize=(8, 8))
+    picture = tile(np.asarray(images).reshape(n * n, 28, 28), n)
+    figure, axis = plt.subplots(figsize=(10, 10))
     half = (grid[-1] - grid[0]) / (2 * (n - 1))
     axis.imshow(picture, cmap='gray', vmin=0, vmax=1,
                 extent=(grid[0] - half, grid[-1] + half,

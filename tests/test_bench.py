@@ -44,6 +44,7 @@ def test_results_file_has_the_documented_fields(run):
             assert len(record[key]) == 1, key
         assert record['params'] > 0 and record['peak_memory_mb'] > 0
         assert record['epoch_seconds'][0] > 0 and record['gflops'][0] > 0
+        assert record['wall_seconds'] > sum(record['epoch_seconds'])
     assert set(results['tasks']['0-vanilla']['printed']) == {'mean'}
     vae = results['tasks']['3-variational']['printed']
     assert len(vae['mu']) == 10 and len(vae['sigma'][0]) == 2

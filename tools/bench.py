@@ -87,9 +87,11 @@ def run_task(number, args, figures):
         if args.limit:
             command += ['--limit', str(args.limit)]
         print('== ' + ' '.join(command), file=sys.stderr, flush=True)
+        start = time.perf_counter()
         subprocess.run(command, check=True, cwd=ROOT)
+        wall_seconds = time.perf_counter() - start
         with open(metrics) as f:
-            return json.load(f)
+            return dict(json.load(f), wall_seconds=wall_seconds)
 
 
 def speed(record, n_train, n_test):
@@ -142,6 +144,12 @@ def markdown(results, other=None):
                  results['numpy'], results['python'], results['epochs'],
                  ', first {} images'.format(results['limit'])
                  if results['limit'] else ''),
+             'The four mains ran for {:.1f} minutes in all, {:.1f} of them '
+             'in training epochs.'.format(
+                 sum(record['wall_seconds']
+                     for record in results['tasks'].values()) / 60,
+                 sum(sum(record['epoch_seconds'])
+                     for record in results['tasks'].values()) / 60),
              'Matrix multiplication (float32, 2048x2048) reaches {:.0f} '
              'GFLOP/s here; that is the best these cores do in TensorFlow.'
              .format(results['matmul_gflops']), '',

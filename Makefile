@@ -12,7 +12,7 @@ PY2 := $(VENV)/bin/python
 PY3 := $(VENV3)/bin/python
 MAINS := 0 1 2 3
 
-.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 demo bench bench-keras3 clean
+.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 demo bench bench-keras3 ablation clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -21,6 +21,7 @@ help:
 	@echo "make test-keras3      the test suite on the newest TensorFlow only"
 	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
+	@echo "make ablation         the VAE with its KL term summed and averaged, 50 epochs each"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
@@ -63,6 +64,10 @@ bench: venv
 
 bench-keras3: venv-keras3
 	$(PY3) tools/bench.py --epochs $(EPOCHS) --json results/results-keras3.json --readme README.md
+
+ablation: venv
+	$(PY2) tools/vae_kl_ablation.py --epochs $(EPOCHS) --json results/vae-kl-ablation.json
+	$(PY2) tools/bench.py --json results/results.json --readme README.md --render
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(OUT) data

@@ -84,3 +84,55 @@ def test_keras3_records_are_compared_side_by_side(run):
     assert 'The same run on TensorFlow 9.9 (Keras 3.99)' in text
     assert len([line for line in text.splitlines()
                 if line.startswith('| 3-variational |')]) == 2
+
+
+def test_ablation_writes_both_loss_histories(tmp_path):
+    path = tmp_path / 'ablation.json'
+    env = dict(os.environ, MPLBACKEND='Agg', TF_CPP_MIN_LOG_LEVEL='2')
+    subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'tools', 'vae_kl_ablation.py'),
+         '--epochs', '2', '--limit', '256', '--json', str(path)],
+        check=True, env=env, capture_output=True, timeout=600)
+    results = json.loads(path.read_text())
+    assert results['epochs'] == 2
+    for variant in ('kl_sum', 'kl_mean'):
+        assert len(results[variant]['loss']) == 2
+        assert len(results[variant]['val_loss']) == 2
+    text = bench.markdown(run_results_stub(), ablation=results)
+    assert '| KL averaged over latent dimensions | {:.4f}'.format(
+        results['kl_mean']['loss'][0]) in text
+
+
+def run_results_stub():
+    """Returns the smallest results record markdown() accepts."""
+    return {'machine': 'm', 'tensorflow': 't', 'keras': 'k', 'numpy': 'n',
+            'python': 'p', 'epochs': 1, 'limit': None, 'matmul_gflops': 1.0,
+            'figures': '.', 'tasks': {}}
+
+
+def test_ablation_layer_halves_the_kl_term_of_a_2d_latent():
+    import numpy as np
+    import vae_kl_ablation
+    from conftest import batch, layers
+
+    vae = vae_kl_ablation.vae
+    task_sampling = vae.Sampling
+    encoder, decoder, summed = vae.autoencoder(64, [16], 2)
+    vae.Sampling = vae_kl_ablation.MeanKLSampling
+    try:
+        _, _, averaged = vae.autoencoder(64, [16], 2)
+    finally:
+        vae.Sampling = task_sampling
+    averaged.set_weights(summed.get_weights())
+    for model in (summed, averaged):
+        # a decoder blind to z makes the cross-entropy term exact
+        first = layers(layers(model)[1])[0]
+        kernel, bias = first.get_weights()
+        first.set_weights([np.zeros_like(kernel), bias])
+    x = batch((64,), n=32)
+    _, mean, log_var = encoder.predict(x, verbose=0)
+    kl = np.mean(-0.5 * np.sum(1 + log_var - mean ** 2 - np.exp(log_var),
+                               axis=-1))
+    difference = (summed.evaluate(x, x, batch_size=32, verbose=0)
+                  - averaged.evaluate(x, x, batch_size=32, verbose=0))
+    assert difference == pytest.approx(kl / 2, rel=1e-3, abs=1e-4)

@@ -135,7 +135,37 @@ def printed_text(name, record):
         min(mu), max(mu), min(sigma), max(sigma))
 
 
-def markdown(results, other=None):
+def ablation_text(ablation):
+    """Returns the paragraph on the VAE's loss scale, from the records of
+    tools/vae_kl_ablation.py."""
+    spec = REFERENCE['3-variational']
+    summed, averaged = ablation['kl_sum'], ablation['kl_mean']
+    return [
+        '', 'The VAE trains the loss the specification names: cross-entropy '
+        'summed over the pixels plus the KL divergence, summed over the '
+        'latent dimensions. `make ablation` (`tools/vae_kl_ablation.py`, '
+        'TensorFlow {}, {} epochs) trains it again with the KL term averaged '
+        'over the two latent dimensions instead, which halves it:'.format(
+            ablation['tensorflow'], ablation['epochs']), '',
+        '| VAE loss | epoch 1 loss / val_loss | last epoch loss / val_loss |',
+        '|---|---|---|',
+        '| KL summed (this project) | {:.4f} / {:.4f} | {:.4f} / {:.4f} |'
+        .format(summed['loss'][0], summed['val_loss'][0], summed['loss'][-1],
+                summed['val_loss'][-1]),
+        '| KL averaged over latent dimensions | {:.4f} / {:.4f} | '
+        '{:.4f} / {:.4f} |'.format(
+            averaged['loss'][0], averaged['val_loss'][0],
+            averaged['loss'][-1], averaged['val_loss'][-1]),
+        '| specification\'s reference | {} / {} | {} / {} |'.format(
+            *spec['first'], *spec['last']), '',
+        'The averaged variant lands {:+.1f}% from the reference\'s final '
+        'val_loss, the summed one {:+.1f}%: the reference numbers were most '
+        'likely produced with the KL term averaged.'.format(
+            100 * (averaged['val_loss'][-1] / spec['last'][1] - 1),
+            100 * (summed['val_loss'][-1] / spec['last'][1] - 1))]
+
+
+def markdown(results, other=None, ablation=None):
     """Returns the README's Results section for the records."""
     lines = [BEGIN, '',
              'Produced by `make bench` on {}: TensorFlow {}, Keras {}, '
@@ -193,6 +223,8 @@ def markdown(results, other=None):
                                  len(theirs['epoch_seconds']) // 2],
                              record['loss'][-1], record['val_loss'][-1],
                              theirs['loss'][-1], theirs['val_loss'][-1]))
+    if ablation:
+        lines += ablation_text(ablation)
     figures = results['figures']
     lines += ['', '![Loss curves]({}/loss-curves.png)'.format(figures), '']
     for name in TASKS:
@@ -275,17 +307,22 @@ def main(argv=None):
 
 def render(path, readme):
     """Rewrites the README's Results section from the results at path and,
-    beside them, results.json (Keras 2) and results-keras3.json."""
+    beside them, results.json (Keras 2), results-keras3.json and
+    vae-kl-ablation.json."""
     folder = os.path.dirname(os.path.abspath(path))
     main_json = os.path.join(folder, 'results.json')
     keras3_json = os.path.join(folder, 'results-keras3.json')
     with open(main_json if os.path.exists(main_json) else path) as f:
         primary = json.load(f)
-    other = None
+    other = ablation = None
     if os.path.exists(main_json) and os.path.exists(keras3_json):
         with open(keras3_json) as f:
             other = json.load(f)
-    update_readme(readme, markdown(primary, other))
+    ablation_json = os.path.join(folder, 'vae-kl-ablation.json')
+    if os.path.exists(ablation_json):
+        with open(ablation_json) as f:
+            ablation = json.load(f)
+    update_readme(readme, markdown(primary, other, ablation))
 
 
 if __name__ == '__main__':

@@ -80,7 +80,7 @@ def test_readme_section_is_generated_from_the_records(run):
 def test_keras3_records_are_compared_side_by_side(run):
     results, _, _ = run
     other = dict(results, tensorflow='9.9', keras='3.99')
-    text = bench.markdown(results, other)
+    text = bench.markdown(results, 'results', other)
     assert 'The same run on TensorFlow 9.9 (Keras 3.99)' in text
     assert len([line for line in text.splitlines()
                 if line.startswith('| 3-variational |')]) == 2
@@ -98,7 +98,7 @@ def test_ablation_writes_both_loss_histories(tmp_path):
     for variant in ('kl_sum', 'kl_mean'):
         assert len(results[variant]['loss']) == 2
         assert len(results[variant]['val_loss']) == 2
-    text = bench.markdown(run_results_stub(), ablation=results)
+    text = bench.markdown(run_results_stub(), '.', ablation=results)
     assert '| KL averaged over latent dimensions | {:.4f}'.format(
         results['kl_mean']['loss'][0]) in text
 

@@ -72,9 +72,8 @@ def load_mnist(args):
 
 
 def seed(value=0):
-    """Seeds Python, numpy and TensorFlow (and Keras 3's own generator)."""
-    np.random.seed(value)
-    tf.random.set_seed(value)
+    """Seeds Python's random, numpy and TensorFlow at once (and, on Keras 3,
+    Keras's own generator), as np.random.seed and tf.random.set_seed would."""
     tf.keras.utils.set_random_seed(value)
 
 

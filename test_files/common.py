@@ -43,6 +43,7 @@ def parse_args(description, argv=None):
     """Returns the flags every main accepts; -h explains them."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument('--epochs', type=positive_int, default=50,
+                        metavar='N',
                         help='training epochs (default: 50, as in the spec)')
     parser.add_argument('--out', default='outputs', metavar='DIR',
                         help='folder for the PNG figures (default: outputs)')

@@ -164,3 +164,17 @@ def test_loss_is_on_the_per_image_sum_scale():
     x = batch((784,), n=64)
     loss = auto.evaluate(x, x, verbose=0)
     assert 784 * np.log(2) * 0.9 < loss < 784 * np.log(2) * 1.2
+
+
+def test_the_file_can_be_loaded_again_in_the_same_process():
+    """A checker may execute the file more than once: registering Sampling
+    and the loss for serialization a second time must not fail."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(task('3-variational').__file__),
+                        '3-variational.py')
+    spec = importlib.util.spec_from_file_location('variational_again', path)
+    again = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(again)
+    encoder, _, _ = again.autoencoder(784, [64], 2)
+    assert output_shapes(encoder) == [(None, 2)] * 3

@@ -20,6 +20,10 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, 'test_files'))
 
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
 from common import positive_int  # noqa: E402
 
 TASKS = ('0-vanilla', '1-sparse', '2-convolutional', '3-variational')
@@ -61,7 +65,6 @@ def machine():
 def matmul_gflops(size=2048, repeats=20):
     """Measures float32 matrix multiplication speed with TensorFlow on this
     machine: what the CPU achieves at best, to compare the models with."""
-    import tensorflow as tf
     a = tf.random.uniform((size, size))
     b = tf.random.uniform((size, size))
     tf.linalg.matmul(a, b).numpy()
@@ -100,9 +103,6 @@ def speed(record, n_train, n_test):
 
 def plot_losses(results, path):
     """Draws every task's training and validation loss per epoch."""
-    import matplotlib
-    matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     figure, axes = plt.subplots(1, 4, figsize=(16, 3.6))
     for axis, (name, record) in zip(axes, results['tasks'].items()):
         epochs = range(1, len(record['loss']) + 1)
@@ -118,6 +118,11 @@ def plot_losses(results, path):
     figure.tight_layout()
     figure.savefig(path, dpi=70)
     plt.close(figure)
+
+
+def median(values):
+    """Returns the middle value of values (the upper one of an even count)."""
+    return sorted(values)[len(values) // 2]
 
 
 def printed_text(name, record):
@@ -188,9 +193,8 @@ def markdown(results, figures, other=None, ablation=None):
     for name, record in results['tasks'].items():
         spec = REFERENCE[name]
         last_val = record['val_loss'][-1]
-        seconds = sorted(record['epoch_seconds'])[len(record['epoch_seconds'])
-                                                  // 2]
-        gflops = sorted(record['gflops'])[len(record['gflops']) // 2]
+        seconds = median(record['epoch_seconds'])
+        gflops = median(record['gflops'])
         lines.append(
             '| {} | {:.4f} / {:.4f} ({:.4f} / {:.4f}) | {:.4f} / {:.4f} '
             '({:.4f} / {:.4f}) | '
@@ -216,10 +220,8 @@ def markdown(results, figures, other=None, ablation=None):
                 continue
             lines.append('| {} | {:.1f} | {:.1f} | {:.4f} / {:.4f} | '
                          '{:.4f} / {:.4f} |'.format(
-                             name, sorted(record['epoch_seconds'])[
-                                 len(record['epoch_seconds']) // 2],
-                             sorted(theirs['epoch_seconds'])[
-                                 len(theirs['epoch_seconds']) // 2],
+                             name, median(record['epoch_seconds']),
+                             median(theirs['epoch_seconds']),
                              record['loss'][-1], record['val_loss'][-1],
                              theirs['loss'][-1], theirs['val_loss'][-1]))
     if ablation:
@@ -273,8 +275,6 @@ def main(argv=None):
         render(args.json, args.readme)
         return
 
-    import numpy as np
-    import tensorflow as tf
     from importlib.metadata import version
     keras_version = version('keras')
     folder = os.path.dirname(os.path.abspath(args.json))

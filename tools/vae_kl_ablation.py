@@ -62,8 +62,7 @@ def main(argv=None):
                         help='first N training and test images only')
     parser.add_argument('--json', required=True)
     args = parser.parse_args(argv)
-    import tensorflow as tf
-    results = {'tensorflow': tf.__version__, 'epochs': args.epochs,
+    results = {'tensorflow': common.tf.__version__, 'epochs': args.epochs,
                'limit': args.limit}
     for kl in ('sum', 'mean'):
         common.tf.keras.backend.clear_session()

@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VENV3 ?= .venv-keras3
 EPOCHS ?= 50
+APP_EPOCHS ?= 20
 OUT ?= outputs
 PIP := --disable-pip-version-check --quiet
 
@@ -12,7 +13,7 @@ PY2 := $(VENV)/bin/python
 PY3 := $(VENV3)/bin/python
 MAINS := 0 1 2 3
 
-.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 demo bench bench-keras3 ablation clean
+.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 demo bench bench-keras3 ablation applications clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -22,21 +23,24 @@ help:
 	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
 	@echo "make ablation         the VAE with its KL term summed and averaged, 50 epochs each"
+	@echo "make applications     anomaly detection (MNIST <-> Fashion-MNIST): results/ and README"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
 venv-keras3: $(VENV3)/.installed
 
-$(VENV)/.installed: requirements.txt requirements-lint.txt requirements-data.txt
+$(VENV)/.installed: requirements.txt requirements-lint.txt requirements-data.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY2) -m pip install $(PIP) -r requirements.txt -r requirements-lint.txt
 	$(PY2) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
+	$(PY2) -m pip install $(PIP) --no-deps -e .
 	touch $@
 
-$(VENV3)/.installed: requirements-keras3.txt requirements-lint.txt requirements-data.txt
+$(VENV3)/.installed: requirements-keras3.txt requirements-lint.txt requirements-data.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV3)
 	$(PY3) -m pip install $(PIP) -r requirements-keras3.txt -r requirements-lint.txt
 	$(PY3) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
+	$(PY3) -m pip install $(PIP) --no-deps -e .
 	touch $@
 
 lint: venv
@@ -68,6 +72,9 @@ bench-keras3: venv-keras3
 ablation: venv
 	$(PY2) tools/vae_kl_ablation.py --epochs $(EPOCHS) --json results/vae-kl-ablation.json
 	$(PY2) tools/bench.py --json results/results.json --readme README.md --render
+
+applications: venv
+	$(PY2) applications/anomaly.py --epochs $(APP_EPOCHS) --readme README.md
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(OUT) data

@@ -1,7 +1,6 @@
 """Shared set-up: the task modules imported the way the grader imports them,
 quiet TensorFlow, a non-interactive matplotlib and a fixed seed per test."""
 import os
-import sys
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ['MPLBACKEND'] = 'Agg'
@@ -10,9 +9,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
-sys.path.insert(0, os.path.join(ROOT, 'test_files'))
+from aelib import ROOT, task  # noqa: E402,F401
 
 keras = tf.keras
 KERAS_3 = hasattr(keras, 'ops')
@@ -24,11 +21,6 @@ MAIN_ARGS = {
     '2-convolutional': ((28, 28, 1), [16, 8, 8], (4, 4, 8)),
     '3-variational': (784, [512], 2),
 }
-
-
-def task(name):
-    """Returns the task module, imported as `__import__(name)`."""
-    return __import__(name)
 
 
 def layers(model):

@@ -8,9 +8,7 @@ import sys
 import pytest
 
 from conftest import ROOT
-
-sys.path.insert(0, os.path.join(ROOT, 'tools'))
-import bench  # noqa: E402
+from tools import bench
 
 
 @pytest.fixture(scope='module')
@@ -112,7 +110,7 @@ def run_results_stub():
 
 def test_ablation_layer_halves_the_kl_term_of_a_2d_latent():
     import numpy as np
-    import vae_kl_ablation
+    from tools import vae_kl_ablation
     from conftest import batch, layers
 
     vae = vae_kl_ablation.vae

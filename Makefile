@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VENV3 ?= .venv-keras3
 EPOCHS ?= 50
-APP_EPOCHS ?= 20
+APPS ?= anomaly compression denoising
 OUT ?= outputs
 PIP := --disable-pip-version-check --quiet
 
@@ -23,7 +23,8 @@ help:
 	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
 	@echo "make ablation         the VAE with its KL term summed and averaged, 50 epochs each"
-	@echo "make applications     anomaly detection (MNIST <-> Fashion-MNIST): results/ and README"
+	@echo "make applications     anomaly detection, compression, denoising: results/ and README"
+	@echo "                      (one of them: make applications APPS=denoising)"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
@@ -74,7 +75,10 @@ ablation: venv
 	$(PY2) tools/bench.py --json results/results.json --readme README.md --render
 
 applications: venv
-	$(PY2) applications/anomaly.py --epochs $(APP_EPOCHS) --readme README.md
+	@for app in $(APPS); do \
+		echo "== applications/$$app.py"; \
+		$(PY2) applications/$$app.py --readme README.md || exit 1; \
+	done
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(OUT) data

@@ -15,8 +15,17 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from aelib import datasets
+from aelib import datasets, task
 
+# the four mains' models: the task file, the arguments the main passes to
+# its factory, and the shape of one input image
+TASK_MODELS = {
+    'vanilla': ('0-vanilla', (784, [128, 64], 32), (784,)),
+    'sparse': ('1-sparse', (784, [128, 64], 32, 10e-6), (784,)),
+    'convolutional': ('2-convolutional', ((28, 28, 1), [16, 8, 8],
+                                          (4, 4, 8)), (28, 28, 1)),
+    'variational': ('3-variational', (784, [512], 2), (784,)),
+}
 NON_INTERACTIVE = {'agg', 'cairo', 'pdf', 'pgf', 'ps', 'svg', 'template'}
 
 
@@ -66,6 +75,17 @@ def load_data(args, name='mnist'):
         sys.exit('error: {}'.format(error))
     n = args.limit
     return (x_train[:n], y_train[:n]), (x_test[:n], y_test[:n])
+
+
+def build(name, *arguments):
+    """Returns encoder, decoder, auto of the task model name ('vanilla',
+    'sparse', 'convolutional', 'variational') in a fresh Keras session,
+    seeded as the mains seed it; with the mains' arguments unless others
+    are given."""
+    module = TASK_MODELS[name][0]
+    tf.keras.backend.clear_session()
+    seed(0)
+    return task(module).autoencoder(*(arguments or TASK_MODELS[name][1]))
 
 
 def seed(value=0):

@@ -4,11 +4,13 @@ Every application writes one JSON file: flat "rows" (one record per method
 and setting) beside the run's environment and wall time, and rewrites its
 own README section, between markers, from that file alone.
 """
+import argparse
 import importlib.metadata
 import json
 import os
 import platform
 import sys
+import time
 
 import numpy as np
 
@@ -93,3 +95,54 @@ def table(header, rows):
     lines += ['| ' + ' | '.join(str(cell) for cell in row) + ' |'
               for row in rows]
     return lines
+
+
+def parser(doc, name, epochs):
+    """Returns an argument parser with the flags every application takes:
+    --epochs (default epochs), --limit, --out, --json (default
+    results/NAME.json), --readme and --render. doc: the application's
+    docstring, its first paragraph the description."""
+    from aelib.mains import positive_int
+    result = argparse.ArgumentParser(
+        description=doc.split('\n\n')[0], epilog=doc.split('\n\n', 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    result.add_argument('--epochs', type=positive_int, default=epochs,
+                        metavar='N', help='training epochs (default: {})'
+                        .format(epochs))
+    result.add_argument('--limit', type=positive_int, metavar='N',
+                        help='use only the first N images of every split '
+                        '(quick runs; default: all)')
+    result.add_argument('--out', default='results', metavar='DIR',
+                        help='folder for the figures (default: results)')
+    path = 'results/{}.json'.format(name)
+    result.add_argument('--json', default=path, metavar='FILE',
+                        help='where to write the rows (default: {})'
+                        .format(path))
+    result.add_argument('--readme', metavar='FILE',
+                        help='also rewrite this README\'s {} section'
+                        .format(name))
+    result.add_argument('--render', action='store_true',
+                        help='only rewrite the README section from --json')
+    return result
+
+
+def run_application(args, run, render, begin, end):
+    """Runs an application: run(args) returns the record, written to
+    args.json (with --render, the record is read from it instead); then,
+    with --readme, render(record) replaces the README section between the
+    markers begin and end. Missing data exits with its one-line message."""
+    from aelib.datasets import DataError
+    if args.render:
+        if not args.readme:
+            sys.exit('error: --render needs --readme FILE')
+        record = read_json(args.json)
+    else:
+        started = time.perf_counter()
+        try:
+            record = run(args)
+        except DataError as error:
+            sys.exit('error: {}'.format(error))
+        record['wall_seconds'] = round(time.perf_counter() - started, 1)
+        write_json(args.json, record)
+    if args.readme:
+        update_readme(args.readme, begin, end, render(record))

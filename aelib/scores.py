@@ -14,13 +14,12 @@ other shapes first); reconstructions and decoder outputs likewise.
 - metrics: AUROC, AUPRC and the false-positive rate at 95% true-positive
   rate, from scikit-learn
 """
-import io
-
 import numpy as np
-from PIL import Image
 from scipy.special import logsumexp
 from sklearn import metrics as skmetrics
 from sklearn.neighbors import KernelDensity
+
+from aelib import imaging
 
 # Keras clips probabilities to [EPSILON, 1 - EPSILON] in its cross-entropy
 EPSILON = 1e-7
@@ -123,15 +122,7 @@ def iwae(x, mean, log_var, decode, k, rng=None):
 def png_bits(images):
     """Returns the size in bits of each uint8 image (n, 28, 28) stored as a
     grey-scale PNG at Pillow's strongest compression."""
-    images = np.asarray(images)
-    if images.dtype != np.uint8:
-        raise TypeError('images must be uint8, got {}'.format(images.dtype))
-    sizes = []
-    for image in images:
-        buffer = io.BytesIO()
-        Image.fromarray(image).save(buffer, format='PNG', optimize=True)
-        sizes.append(8 * buffer.tell())
-    return np.array(sizes, np.float64)
+    return 8 * imaging.png_bytes(images)
 
 
 def complexity(nll_nats, bits):

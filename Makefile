@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 VENV3 ?= .venv-keras3
 EPOCHS ?= 50
-APPS ?= anomaly compression denoising
+APPS ?= anomaly compression denoising theory
 OUT ?= outputs
 PIP := --disable-pip-version-check --quiet
 
@@ -23,7 +23,7 @@ help:
 	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
 	@echo "make ablation         the VAE with its KL term summed and averaged, 50 epochs each"
-	@echo "make applications     anomaly detection, compression, denoising: results/ and README"
+	@echo "make applications     anomaly detection, compression, denoising, theory notes: results/, README"
 	@echo "                      (one of them: make applications APPS=denoising)"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
@@ -77,7 +77,7 @@ ablation: venv
 applications: venv
 	@for app in $(APPS); do \
 		echo "== applications/$$app.py"; \
-		$(PY2) applications/$$app.py --readme README.md || exit 1; \
+		$(PY2) applications/$$app.py --readme || exit 1; \
 	done
 
 clean:

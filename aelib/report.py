@@ -97,11 +97,12 @@ def table(header, rows):
     return lines
 
 
-def parser(doc, name, epochs):
+def parser(doc, name, epochs, readme='README.md'):
     """Returns an argument parser with the flags every application takes:
     --epochs (default epochs), --limit, --out, --json (default
-    results/NAME.json), --readme and --render. doc: the application's
-    docstring, its first paragraph the description."""
+    results/NAME.json), --readme [FILE] (alone: readme) and --render.
+    doc: the application's docstring, its first paragraph the
+    description."""
     from aelib.mains import positive_int
     result = argparse.ArgumentParser(
         description=doc.split('\n\n')[0], epilog=doc.split('\n\n', 1)[1],
@@ -118,9 +119,9 @@ def parser(doc, name, epochs):
     result.add_argument('--json', default=path, metavar='FILE',
                         help='where to write the rows (default: {})'
                         .format(path))
-    result.add_argument('--readme', metavar='FILE',
-                        help='also rewrite this README\'s {} section'
-                        .format(name))
+    result.add_argument('--readme', metavar='FILE', nargs='?', const=readme,
+                        help='also rewrite the {} section of FILE '
+                        '(default: {})'.format(name, readme))
     result.add_argument('--render', action='store_true',
                         help='only rewrite the README section from --json')
     return result

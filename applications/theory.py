@@ -1,0 +1,594 @@
+#!/usr/bin/env python3
+"""The theory notes' claims, measured on MNIST.
+
+The theory notes (seed 004) claim that a stacked autoencoder trained
+without labels gives a classifier a head start when labels are few; that
+tying the decoder's weights to the encoder's halves the weights, speeds up
+training and limits overfitting; that a KL-divergence sparsity loss works
+better than an L1 penalty; and describe training one shallow autoencoder at
+a time as an older alternative to training the stack at once. Each becomes
+an experiment here, with the vanilla factory's architecture (784-128-64-32)
+and the mains' settings (batch 256); --epochs sets the autoencoders'
+epochs (50 in the mains). Writes results/theory.json, the figures
+results/theory-*.png and, with --readme, the section of docs/theory.md.
+"""
+import sys
+import time
+
+import numpy as np
+import tensorflow as tf
+from sklearn.decomposition import PCA
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from aelib import datasets, layers, mains, plots, report
+
+keras = tf.keras
+HIDDEN, LATENT = [128, 64], 32
+LABELS = (100, 1000, 10000)
+VARIANTS = ('scratch', 'frozen', 'fine_tuned')
+README_BEGIN, README_END = report.markers(
+    'theory', '`make applications` (applications/theory.py)')
+FIGURES = ('theory-pretraining', 'theory-tied', 'theory-sparsity',
+           'theory-layerwise')
+NEAR_ZERO = 0.01
+
+
+def parse_args(argv=None):
+    """Returns the command line's flags; -h explains them."""
+    parser = report.parser(__doc__, 'theory', 20, 'docs/theory.md')
+    parser.add_argument('--seeds', type=mains.positive_int, default=3,
+                        metavar='N', help='labelled subsets per size '
+                        '(default: 3)')
+    parser.add_argument('--target', type=float, default=0.1, metavar='P',
+                        help='target mean activation of the KL sparsity '
+                        'penalty (default: 0.1)')
+    parser.add_argument('--sparsity-weight', type=float, default=0.01,
+                        metavar='W', help='weight of the KL sparsity '
+                        'penalty (default: 0.01)')
+    args = parser.parse_args(argv)
+    if not 0 < args.target < 1:
+        parser.error('argument --target: must be between 0 and 1, got {}'
+                     .format(args.target))
+    return args
+
+
+def balanced_subset(labels, n, seed):
+    """Returns the indices of n images, n / 10 of each of the 10 classes,
+    drawn without replacement by a generator seeded with seed."""
+    if n % 10:
+        raise ValueError('n must be a multiple of 10, got {!r}'.format(n))
+    rng = np.random.default_rng(seed)
+    chosen = [rng.choice(np.flatnonzero(labels == digit), n // 10,
+                         replace=False) for digit in range(10)]
+    return np.sort(np.concatenate(chosen))
+
+
+def classifier(encoder=None, trainable=True):
+    """Returns a classifier with the vanilla encoder's layers (784-128-64-32,
+    relu) and a softmax layer of 10; its encoder layers start from
+    encoder's weights if one is given, and are frozen unless trainable."""
+    inputs = keras.Input(shape=(784,))
+    x = inputs
+    dense = [keras.layers.Dense(units, activation='relu')
+             for units in HIDDEN + [LATENT]]
+    for layer in dense:
+        x = layer(x)
+    outputs = keras.layers.Dense(10, activation='softmax')(x)
+    model = keras.Model(inputs, outputs)
+    if encoder is not None:
+        source = [layer for layer in encoder.layers
+                  if isinstance(layer, keras.layers.Dense)]
+        for layer, pretrained in zip(dense, source):
+            layer.set_weights(pretrained.get_weights())
+            layer.trainable = trainable
+    model.compile(optimizer='adam', loss='sparse_categorical_crossentropy',
+                  metrics=['accuracy'])
+    return model
+
+
+def classifier_epochs(n):
+    """Returns the classifier's epochs for n labels: about 3,000 gradient
+    steps of batch 32 (at least 10 epochs, at most 100)."""
+    return int(np.clip(3000 * 32 // n, 10, 100))
+
+
+def probe(train_codes, y_train, test_codes, y_test):
+    """Returns the test accuracy of logistic regression on standardized
+    codes (scikit-learn)."""
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    model.fit(train_codes.reshape(len(train_codes), -1), y_train)
+    return float(model.score(test_codes.reshape(len(test_codes), -1),
+                             y_test))
+
+
+def fit(auto, x, epochs, validation=None):
+    """Trains auto to reconstruct x (batch 256, shuffled); returns the
+    history's record and the median seconds per epoch."""
+    timer = mains.EpochTimer()
+    history = auto.fit(x, x, epochs=epochs, batch_size=256, shuffle=True,
+                       verbose=2, callbacks=[timer],
+                       validation_data=None if validation is None
+                       else (validation, validation))
+    return history.history, float(np.median(timer.seconds))
+
+
+def record(experiment, variant, metric, value, epochs, std=None,
+           n_labels=None):
+    """Returns one flat row."""
+    return {'experiment': experiment, 'variant': variant, 'metric': metric,
+            'value': round(float(value), 5),
+            'std': None if std is None else round(float(std), 5),
+            'n_labels': n_labels, 'epochs': epochs}
+
+
+def pretraining(args, data, rows):
+    """Pretrains the vanilla model without labels, then trains classifiers
+    on balanced labelled subsets; adds linear probes of every task model's
+    code and logistic-regression baselines with all labels. Returns the
+    figure's data."""
+    (x_train, y_train), (x_test, y_test) = data
+    encoder, _, auto = mains.build('vanilla')
+    fit(auto, x_train, args.epochs)
+    results = {}
+    for n in LABELS:
+        if n > len(x_train):
+            continue
+        epochs = classifier_epochs(n)
+        scores = {v: [] for v in VARIANTS + ('logreg_pixels',
+                                             'logreg_pca32')}
+        for seed in range(args.seeds):
+            subset = balanced_subset(y_train, n, seed)
+            for variant in VARIANTS:
+                mains.seed(seed)
+                model = classifier(None if variant == 'scratch' else encoder,
+                                   trainable=variant != 'frozen')
+                model.fit(x_train[subset], y_train[subset], epochs=epochs,
+                          batch_size=32, verbose=0)
+                scores[variant].append(
+                    model.evaluate(x_test, y_test, verbose=0)[1])
+            scores['logreg_pixels'].append(probe(
+                x_train[subset], y_train[subset], x_test, y_test))
+            pca = PCA(min(LATENT, n), svd_solver='full').fit(
+                x_train[subset])
+            scores['logreg_pca32'].append(probe(
+                pca.transform(x_train[subset]), y_train[subset],
+                pca.transform(x_test), y_test))
+        means = {k: round(np.mean(v), 4) for k, v in scores.items()}
+        print('== {} labels: {}'.format(n, means), file=sys.stderr)
+        for variant, values in scores.items():
+            rows.append(record('pretraining', variant, 'test_accuracy',
+                               np.mean(values), epochs if variant in VARIANTS
+                               else None, np.std(values), n))
+        results[n] = scores
+    # linear probes with all labels
+    codes = {'vanilla': (encoder, (784,))}
+    for name in ('sparse', 'convolutional', 'variational'):
+        other, _, other_auto = mains.build(name)
+        shape = mains.TASK_MODELS[name][2]
+        fit(other_auto, x_train.reshape((-1,) + shape), args.epochs)
+        codes[name] = (other, shape)
+    n = len(x_train)
+    for name, (model, shape) in codes.items():
+        def encode(x):
+            """Returns the codes of x (the VAE's means)."""
+            out = model.predict(x.reshape((-1,) + shape), batch_size=1000,
+                                verbose=0)
+            return out[1] if name == 'variational' else out
+        rows.append(record('linear_probe', name, 'test_accuracy',
+                           probe(encode(x_train), y_train, encode(x_test),
+                                 y_test), args.epochs, n_labels=n))
+    pca = PCA(LATENT, svd_solver='full').fit(x_train)
+    rows.append(record('linear_probe', 'pca32', 'test_accuracy',
+                       probe(pca.transform(x_train), y_train,
+                             pca.transform(x_test), y_test), None,
+                       n_labels=n))
+    rows.append(record('linear_probe', 'pixels', 'test_accuracy',
+                       probe(x_train, y_train, x_test, y_test), None,
+                       n_labels=n))
+    return results
+
+
+def tied_weights(args, data, rows):
+    """Trains the vanilla architecture untied (the factory) and tied, with
+    the test set as validation data as the mains do; returns the
+    histories."""
+    (x_train, _), (x_test, _) = data
+    histories = {}
+    for variant in ('untied', 'tied'):
+        if variant == 'untied':
+            _, _, auto = mains.build('vanilla')
+        else:
+            keras.backend.clear_session()
+            mains.seed(0)
+            auto = layers.tied_autoencoder(784, HIDDEN, LATENT)
+        history, seconds = fit(auto, x_train, args.epochs, x_test)
+        histories[variant] = history
+        loss, val = history['loss'], history['val_loss']
+        for metric, value in (('params', auto.count_params()),
+                              ('seconds_per_epoch', seconds),
+                              ('final_loss', loss[-1]),
+                              ('final_val_loss', val[-1]),
+                              ('best_val_loss', min(val)),
+                              ('val_minus_train', val[-1] - loss[-1])):
+            rows.append(record('tied_weights', variant, metric, value,
+                               args.epochs))
+    return histories
+
+
+def kl_autoencoder(target, weight):
+    """Returns encoder, decoder, auto: the vanilla architecture with a
+    sigmoid code layer followed by the KL sparsity penalty (weight 0: no
+    penalty), compiled as the factory compiles."""
+    inputs = keras.Input(shape=(784,))
+    x = inputs
+    for units in HIDDEN:
+        x = keras.layers.Dense(units, activation='relu')(x)
+    code = keras.layers.Dense(LATENT, activation='sigmoid')(x)
+    if weight:
+        code = layers.KLSparsity(target, weight)(code)
+    encoder = keras.Model(inputs, code)
+    latent = keras.Input(shape=(LATENT,))
+    x = latent
+    for units in reversed(HIDDEN):
+        x = keras.layers.Dense(units, activation='relu')(x)
+    decoder = keras.Model(latent, keras.layers.Dense(
+        784, activation='sigmoid')(x))
+    auto = keras.Model(inputs, decoder(encoder(inputs)))
+    auto.compile(optimizer='adam', loss='binary_crossentropy')
+    return encoder, decoder, auto
+
+
+def sparsity(args, data, rows):
+    """Trains the code layer with no penalty, task 1's L1 penalty, a sigmoid
+    code and a sigmoid code with the KL penalty; returns each variant's
+    decoded unit images for the figure."""
+    (x_train, y_train), (x_test, y_test) = data
+    features = {}
+    for variant in ('relu', 'l1', 'sigmoid', 'kl'):
+        if variant in ('relu', 'l1'):
+            encoder, decoder, auto = mains.build(
+                'vanilla' if variant == 'relu' else 'sparse')
+        else:
+            keras.backend.clear_session()
+            mains.seed(0)
+            encoder, decoder, auto = kl_autoencoder(
+                args.target, args.sparsity_weight if variant == 'kl' else 0)
+        fit(auto, x_train, args.epochs)
+        test_codes = encoder.predict(x_test, batch_size=1000, verbose=0)
+        rebuilt = decoder.predict(test_codes, batch_size=1000, verbose=0)
+        bce = keras.losses.binary_crossentropy(x_test, rebuilt).numpy()
+        unit_means = test_codes.mean(axis=0)
+        for metric, value in (
+                ('mean_activation', unit_means.mean()),
+                ('max_unit_mean_activation', unit_means.max()),
+                ('near_zero_fraction', np.mean(test_codes < NEAR_ZERO)),
+                ('dead_units', np.sum(test_codes.max(axis=0) < NEAR_ZERO)),
+                ('reconstruction_bce', bce.mean()),
+                ('probe_accuracy', probe(
+                    encoder.predict(x_train, batch_size=1000, verbose=0),
+                    y_train, test_codes, y_test))):
+            rows.append(record('sparsity', variant, metric, value,
+                               args.epochs))
+        # each unit at its largest test activation, the others at their mean
+        units = np.tile(unit_means, (LATENT, 1))
+        np.fill_diagonal(units, test_codes.max(axis=0))
+        features[variant] = decoder.predict(units, verbose=0)
+    return features
+
+
+def layer_wise(args, data, rows):
+    """Trains the 784-128-64-32 stack one shallow autoencoder at a time
+    (a quarter of the epochs each), stacks them into the vanilla factory's
+    model and fine-tunes it for the last quarter, against the factory's
+    model trained whole for all the epochs; returns validation losses."""
+    (x_train, _), (x_test, _) = data
+    phase = max(1, args.epochs // 4)
+    curves = {}
+    # the whole stack at once
+    began = time.perf_counter()
+    _, _, whole = mains.build('vanilla')
+    history, _ = fit(whole, x_train, 4 * phase, x_test)
+    curves['end_to_end'] = history['val_loss']
+    rows.append(record('layer_wise', 'end_to_end', 'val_loss',
+                       history['val_loss'][-1], 4 * phase))
+    rows.append(record('layer_wise', 'end_to_end', 'seconds',
+                       time.perf_counter() - began, 4 * phase))
+    # one shallow autoencoder at a time
+    began = time.perf_counter()
+    keras.backend.clear_session()
+    mains.seed(0)
+    inputs, targets, pairs = x_train, x_train, []
+    for units, last in zip(HIDDEN + [LATENT], [False, False, True]):
+        size = inputs.shape[1]
+        shallow_in = keras.Input(shape=(size,))
+        encode = keras.layers.Dense(units, activation='relu')
+        decode = keras.layers.Dense(
+            size, activation='sigmoid' if size == 784 else 'relu')
+        shallow = keras.Model(shallow_in, decode(encode(shallow_in)))
+        shallow.compile(optimizer='adam', loss='binary_crossentropy'
+                        if size == 784 else 'mse')
+        shallow.fit(inputs, targets, epochs=phase, batch_size=256,
+                    shuffle=True, verbose=2)
+        pairs.append((encode, decode))
+        inputs = targets = encode(inputs).numpy()
+    encoder, decoder, auto = mains.build('vanilla')
+    dense = [layer for model in (encoder, decoder) for layer in model.layers
+             if isinstance(layer, keras.layers.Dense)]
+    for layer, source in zip(dense, [e for e, _ in pairs]
+                             + [d for _, d in reversed(pairs)]):
+        layer.set_weights(source.get_weights())
+    stacked = auto.evaluate(x_test, x_test, batch_size=1000, verbose=0)
+    history, _ = fit(auto, x_train, phase, x_test)
+    curves['layer_wise'] = [stacked] + history['val_loss']
+    rows.append(record('layer_wise', 'layer_wise', 'val_loss_stacked',
+                       stacked, 3 * phase))
+    rows.append(record('layer_wise', 'layer_wise', 'val_loss',
+                       history['val_loss'][-1], 4 * phase))
+    rows.append(record('layer_wise', 'layer_wise', 'seconds',
+                       time.perf_counter() - began, 4 * phase))
+    return curves
+
+
+def run(args):
+    """Runs the four experiments and returns the record written to --json;
+    draws the figures on the way."""
+    (x_train, y_train), (x_test, y_test) = mains.load_data(args)
+    data = ((datasets.images(x_train), y_train),
+            (datasets.images(x_test), y_test))
+    rows, seconds = [], {}
+    outputs = {}
+    for name, experiment in (('pretraining', pretraining),
+                             ('tied_weights', tied_weights),
+                             ('sparsity', sparsity),
+                             ('layer_wise', layer_wise)):
+        print('== {}'.format(name), file=sys.stderr)
+        began = time.perf_counter()
+        outputs[name] = experiment(args, data, rows)
+        seconds[name] = round(time.perf_counter() - began, 1)
+    plot_pretraining(args, rows)
+    plot_tied(args, outputs['tied_weights'])
+    plot_sparsity(args, outputs['sparsity'])
+    plot_layer_wise(args, outputs['layer_wise'])
+    return {
+        'command': ' '.join(['applications/theory.py'] + sys.argv[1:]),
+        'rows': rows, 'epochs': args.epochs, 'seeds': args.seeds,
+        'limit': args.limit, 'target': args.target,
+        'sparsity_weight': args.sparsity_weight, 'batch_size': 256,
+        'experiment_seconds': seconds,
+        'environment': report.environment(),
+    }
+
+
+def plot_pretraining(args, rows):
+    """Saves test accuracy against the number of labels, per variant."""
+    import matplotlib.pyplot as plt
+    figure, axis = plt.subplots(figsize=(7, 5))
+    chosen = [r for r in rows if r['experiment'] == 'pretraining']
+    for variant in sorted({r['variant'] for r in chosen}):
+        points = sorted((r['n_labels'], r['value'], r['std'])
+                        for r in chosen if r['variant'] == variant)
+        n, value, std = zip(*points)
+        axis.errorbar(n, value, yerr=std, marker='o', capsize=3,
+                      label=variant)
+    axis.set_xscale('log')
+    axis.set_xlabel('labelled training images (balanced)')
+    axis.set_ylabel('test accuracy (10,000 images)')
+    axis.set_title('Classifiers with few labels: pretrained or not')
+    axis.legend()
+    axis.grid(alpha=0.3)
+    return plots.save(args, figure, 'theory-pretraining')
+
+
+def plot_tied(args, histories):
+    """Saves the training and validation losses, tied against untied."""
+    import matplotlib.pyplot as plt
+    figure, axis = plt.subplots(figsize=(7, 5))
+    for variant, history in histories.items():
+        epochs = np.arange(1, len(history['loss']) + 1)
+        line, = axis.plot(epochs, history['loss'], label=variant + ' loss')
+        axis.plot(epochs, history['val_loss'], '--', color=line.get_color(),
+                  label=variant + ' val_loss')
+    axis.set_xlabel('epoch')
+    axis.set_ylabel('binary cross-entropy')
+    axis.set_title('Tied against untied weights (784-128-64-32)')
+    axis.legend()
+    return plots.save(args, figure, 'theory-tied')
+
+
+def plot_sparsity(args, features):
+    """Saves, per variant, what the decoder draws for each code unit."""
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(len(features), LATENT,
+                                figsize=(LATENT * 0.5, 0.7 * len(features)))
+    for line, (variant, images) in zip(np.atleast_2d(axes),
+                                       features.items()):
+        for axis, image in zip(line, images):
+            axis.imshow(image.reshape(28, 28), cmap='gray', vmin=0, vmax=1)
+            axis.set_xticks([])
+            axis.set_yticks([])
+        line[0].set_ylabel(variant, fontsize=7)
+    figure.suptitle('Each code unit at its largest activation (others at '
+                    'their mean), decoded', fontsize=9)
+    return plots.save(args, figure, 'theory-sparsity')
+
+
+def plot_layer_wise(args, curves):
+    """Saves the validation loss per epoch of the two ways to train."""
+    import matplotlib.pyplot as plt
+    figure, axis = plt.subplots(figsize=(7, 5))
+    whole = curves['end_to_end']
+    axis.plot(np.arange(1, len(whole) + 1), whole, 'o-',
+              label='whole stack, all epochs')
+    tuned = curves['layer_wise']
+    start = len(whole) - len(tuned) + 1
+    axis.plot(np.arange(start, len(whole) + 1), tuned, 's-',
+              label='layer-wise, then fine-tuned (first point: stacked)')
+    axis.set_xlabel('epoch (layer-wise: epochs of all phases so far)')
+    axis.set_ylabel('validation binary cross-entropy')
+    axis.set_title('Layer-wise against end-to-end training')
+    axis.legend()
+    return plots.save(args, figure, 'theory-layerwise')
+
+
+def find(rows, experiment, variant, metric, n_labels=None):
+    """Returns the row of the given keys."""
+    for row in rows:
+        if (row['experiment'], row['variant'], row['metric'],
+                row['n_labels']) == (experiment, variant, metric, n_labels):
+            return row
+    raise KeyError((experiment, variant, metric, n_labels))
+
+
+def render(record):
+    """Returns the docs/theory.md section drawn from record, markers
+    included."""
+    rows = record['rows']
+
+    def get(*keys):
+        """Returns the value of the row of keys."""
+        return find(rows, *keys)['value']
+    ns = sorted({r['n_labels'] for r in rows
+                 if r['experiment'] == 'pretraining'})
+    variants = VARIANTS + ('logreg_pixels', 'logreg_pca32')
+    pre = [[v] + ['{:.4f} ± {:.4f}'.format(
+        find(rows, 'pretraining', v, 'test_accuracy', n)['value'],
+        find(rows, 'pretraining', v, 'test_accuracy', n)['std'])
+        for n in ns] for v in variants]
+    probes = [[r['variant'], '{:.4f}'.format(r['value'])]
+              for r in rows if r['experiment'] == 'linear_probe']
+    probe_n = [r['n_labels'] for r in rows
+               if r['experiment'] == 'linear_probe'][0]
+    metrics = ('params', 'seconds_per_epoch', 'final_loss',
+               'final_val_loss', 'best_val_loss', 'val_minus_train')
+    tied = [[m] + [('{:,.0f}' if m == 'params' else '{:.4f}').format(
+        get('tied_weights', v, m)) for v in ('untied', 'tied')]
+        for m in metrics]
+    sparse_variants = ('relu', 'l1', 'sigmoid', 'kl')
+    sparse_metrics = ('mean_activation', 'max_unit_mean_activation',
+                      'near_zero_fraction', 'dead_units',
+                      'reconstruction_bce', 'probe_accuracy')
+    sparse = [[m] + ['{:.4g}'.format(get('sparsity', v, m))
+                     for v in sparse_variants] for m in sparse_metrics]
+    layer = [[v, '{:.4f}'.format(get('layer_wise', v, 'val_loss')),
+              '{:.0f}'.format(get('layer_wise', v, 'seconds'))]
+             for v in ('end_to_end', 'layer_wise')]
+    small = ns[0]
+    gain = get('pretraining', 'fine_tuned', 'test_accuracy', small) - \
+        get('pretraining', 'scratch', 'test_accuracy', small)
+    params = (get('tied_weights', 'untied', 'params'),
+              get('tied_weights', 'tied', 'params'))
+    speed = (get('tied_weights', 'untied', 'seconds_per_epoch'),
+             get('tied_weights', 'tied', 'seconds_per_epoch'))
+    gaps = (get('tied_weights', 'untied', 'val_minus_train'),
+            get('tied_weights', 'tied', 'val_minus_train'))
+    text = [
+        README_BEGIN,
+        'Autoencoders: {} epochs, batch 256; {} labelled subsets per size. '
+        'Run: `{}` — {:.0f} s wall time on {}.'.format(
+            record['epochs'], record['seeds'], record['command'],
+            record['wall_seconds'],
+            report.environment_text(record['environment'])),
+        '',
+        '## Pretraining with few labels',
+        '',
+        '*Claim: a stacked autoencoder trained on all images without labels '
+        'gives a classifier a head start when labels are few.* With {} '
+        'labels, fine-tuning the pretrained encoder changes test accuracy '
+        'by {:+.1f} points against the same network trained from scratch '
+        '(mean ± standard deviation over {} balanced subsets; the '
+        'classifier: the encoder\'s layers and a softmax of 10, about '
+        '3,000 steps of batch 32).'.format(small, 100 * gain,
+                                           record['seeds']),
+        '',
+    ] + report.table(['variant'] + ['{:,} labels'.format(n) for n in ns],
+                     pre) + [
+        '',
+        'Linear probes (logistic regression on standardized codes, all '
+        '{:,} training labels): how much of the label each code keeps; '
+        'the task models trained {} epochs.'.format(
+            find(rows, 'linear_probe', 'pixels', 'test_accuracy',
+                 probe_n)['n_labels'], record['epochs']),
+        '',
+    ] + report.table(['code', 'test accuracy'], probes) + [
+        '',
+        'For scale: logistic regression on raw pixels reaches about 0.92 '
+        '(a scikit-learn run reported 0.9182; LeCun\'s table lists 12% '
+        'error for a linear classifier), and Hinton & Salakhutdinov (2006) '
+        'report 1.2% error for a pretrained 784-500-500-2000-10 classifier '
+        'against 1.6% from random initialisation.',
+        '',
+        '## Tied weights',
+        '',
+        '*Claim: tying the decoder\'s weights to the encoder\'s "halves the '
+        'number of weights … speeding up training and limiting the risk of '
+        'overfitting".* Weights: {:,.0f} untied, {:,.0f} tied, {:.1%} of '
+        'them. Seconds per epoch: {:.2f} untied, {:.2f} tied ({:+.0%}). '
+        'Validation minus training loss after the last epoch: {:+.4f} '
+        'untied, {:+.4f} tied; final validation loss {:.4f} against '
+        '{:.4f}.'.format(
+            params[0], params[1], params[1] / params[0], speed[0], speed[1],
+            speed[1] / speed[0] - 1, gaps[0], gaps[1],
+            get('tied_weights', 'untied', 'final_val_loss'),
+            get('tied_weights', 'tied', 'final_val_loss')),
+        '',
+    ] + report.table(['metric', 'untied (factory)', 'tied'], tied) + [
+        '',
+        '## Sparsity',
+        '',
+        '*Claim: a KL-divergence sparsity loss on a sigmoid code layer works '
+        'better than an L1 penalty.* Variants: `relu` (the vanilla '
+        'factory), `l1` (task 1, lambtha 1e-5), `sigmoid` (a sigmoid code '
+        'layer, no penalty) and `kl` (sigmoid code plus the notes\' KL '
+        'penalty, target {}, weight {}). Near zero: below {}. With the '
+        'KL penalty the code units\' mean activation is {:.3f} (target '
+        '{}; {:.3f} without the penalty); the L1 penalty moves the ReLU '
+        'code\'s mean from {:.3f} to {:.3f}. Reconstruction cross-entropy '
+        '{:.4f} (KL) against {:.4f} (L1); linear-probe accuracy {:.4f} '
+        'against {:.4f}.'.format(
+            record['target'], record['sparsity_weight'], NEAR_ZERO,
+            get('sparsity', 'kl', 'mean_activation'), record['target'],
+            get('sparsity', 'sigmoid', 'mean_activation'),
+            get('sparsity', 'relu', 'mean_activation'),
+            get('sparsity', 'l1', 'mean_activation'),
+            get('sparsity', 'kl', 'reconstruction_bce'),
+            get('sparsity', 'l1', 'reconstruction_bce'),
+            get('sparsity', 'kl', 'probe_accuracy'),
+            get('sparsity', 'l1', 'probe_accuracy')),
+        '',
+    ] + report.table(['metric'] + list(sparse_variants), sparse) + [
+        '',
+        '## Layer-wise training',
+        '',
+        '*The notes: training one shallow autoencoder at a time, then '
+        'stacking them, is an older alternative to training the stack at '
+        'once.* Three shallow autoencoders (784-128, 128-64, 64-32) get a '
+        'quarter of the epochs each, the stacked model the last quarter; '
+        'the whole stack gets all of them. After the same number of '
+        'epochs the validation loss is {:.4f} layer-wise ({:.4f} right '
+        'after stacking, before fine-tuning) against {:.4f} end to end, in '
+        '{:.0f} s against {:.0f} s.'.format(
+            get('layer_wise', 'layer_wise', 'val_loss'),
+            get('layer_wise', 'layer_wise', 'val_loss_stacked'),
+            get('layer_wise', 'end_to_end', 'val_loss'),
+            get('layer_wise', 'layer_wise', 'seconds'),
+            get('layer_wise', 'end_to_end', 'seconds')),
+        '',
+    ] + report.table(['variant', 'validation loss', 'seconds'], layer) + [
+        '',
+    ]
+    text += ['![{}](../results/{}.png)'.format(name, name)
+             for name in FIGURES]
+    text += [README_END]
+    return '\n'.join(text)
+
+
+def main(argv=None):
+    """Runs the experiments (or, with --render, only the section)."""
+    report.run_application(parse_args(argv), run, render, README_BEGIN,
+                           README_END)
+
+
+if __name__ == '__main__':
+    main()

@@ -147,3 +147,8 @@ def run_application(args, run, render, begin, end):
         write_json(args.json, record)
     if args.readme:
         update_readme(args.readme, begin, end, render(record))
+
+
+def figure_links(names, folder='results'):
+    """Returns the Markdown lines showing the figures folder/NAME.png."""
+    return ['![{}]({}/{}.png)'.format(name, folder, name) for name in names]

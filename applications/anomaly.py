@@ -172,18 +172,20 @@ def run(args):
 
 
 def plot_roc(args, curves):
-    """Saves the ROC curves of each direction: every score of the VAE, and
-    the mean squared error of the other models (dashed)."""
+    """Saves the ROC curves of each direction: every score of the model the
+    histograms show (solid); the summed cross-entropy and dose_png of the
+    others, and the VAE's IWAE (dashed)."""
     import matplotlib.pyplot as plt
-    figure, axes = plt.subplots(1, 2, figsize=(11, 5))
+    figure, axes = plt.subplots(1, 2, figsize=(12, 5.5))
     for axis, (inlier, outlier) in zip(axes, DIRECTIONS):
         for (source, name, score), (inl, outl) in curves.items():
-            if source != inlier or (name != 'variational'
-                                    and score != 'mse'):
+            main = name == HISTOGRAM_MODEL
+            if source != inlier or not (
+                    main or score in ('bce', 'dose_png', 'iwae')):
                 continue
             fpr, tpr = scores.roc(inl, outl)
             auroc = scores.metrics(inl, outl)[0]
-            axis.plot(fpr, tpr, '-' if name == 'variational' else '--',
+            axis.plot(fpr, tpr, '-' if main else '--',
                       label='{} {} ({:.3f})'.format(name, score, auroc))
         axis.plot([0, 1], [0, 1], ':', color='grey')
         axis.set_title('trained on {}, anomalies: {}'.format(
@@ -378,8 +380,7 @@ def render(record):
         'this pair was found.',
         '',
     ]
-    text += ['![{}](results/{}.png)'.format(name, name) for name in FIGURES]
-    text += [README_END]
+    text += report.figure_links(FIGURES) + [README_END]
     return '\n'.join(text)
 
 

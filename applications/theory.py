@@ -41,6 +41,9 @@ def parse_args(argv=None):
     parser.add_argument('--seeds', type=mains.positive_int, default=3,
                         metavar='N', help='labelled subsets per size '
                         '(default: 3)')
+    parser.add_argument('--steps', type=mains.positive_int, default=3000,
+                        metavar='N', help='gradient steps (batch 32) of '
+                        'every classifier (default: 3000)')
     parser.add_argument('--target', type=float, default=0.1, metavar='P',
                         help='target mean activation of the KL sparsity '
                         'penalty (default: 0.1)')
@@ -88,10 +91,10 @@ def classifier(encoder=None, trainable=True):
     return model
 
 
-def classifier_epochs(n):
-    """Returns the classifier's epochs for n labels: about 3,000 gradient
-    steps of batch 32 (at least 10 epochs, at most 100)."""
-    return int(np.clip(3000 * 32 // n, 10, 100))
+def passes(n, steps):
+    """Returns how many times a classifier sees each of n labelled images:
+    enough for `steps` gradient steps of batch 32 whatever n is."""
+    return max(1, int(np.ceil(steps * 32 / n)))
 
 
 def probe(train_codes, y_train, test_codes, y_test):
@@ -135,17 +138,19 @@ def pretraining(args, data, rows):
     for n in LABELS:
         if n > len(x_train):
             continue
-        epochs = classifier_epochs(n)
+        epochs = passes(n, args.steps)
         scores = {v: [] for v in VARIANTS + ('logreg_pixels',
                                              'logreg_pca32')}
         for seed in range(args.seeds):
             subset = balanced_subset(y_train, n, seed)
+            # the subset repeated: one epoch of args.steps batches
+            repeated = np.tile(subset, epochs)
             for variant in VARIANTS:
                 mains.seed(seed)
                 model = classifier(None if variant == 'scratch' else encoder,
                                    trainable=variant != 'frozen')
-                model.fit(x_train[subset], y_train[subset], epochs=epochs,
-                          batch_size=32, verbose=0)
+                model.fit(x_train[repeated], y_train[repeated], epochs=1,
+                          batch_size=32, shuffle=True, verbose=0)
                 scores[variant].append(
                     model.evaluate(x_test, y_test, verbose=0)[1])
             scores['logreg_pixels'].append(probe(
@@ -354,6 +359,7 @@ def run(args):
     return {
         'command': ' '.join(['applications/theory.py'] + sys.argv[1:]),
         'rows': rows, 'epochs': args.epochs, 'seeds': args.seeds,
+        'steps': args.steps,
         'limit': args.limit, 'target': args.target,
         'sparsity_weight': args.sparsity_weight, 'batch_size': 256,
         'experiment_seconds': seconds,
@@ -498,9 +504,10 @@ def render(record):
         'labels, fine-tuning the pretrained encoder changes test accuracy '
         'by {:+.1f} points against the same network trained from scratch '
         '(mean ± standard deviation over {} balanced subsets; the '
-        'classifier: the encoder\'s layers and a softmax of 10, about '
-        '3,000 steps of batch 32).'.format(small, 100 * gain,
-                                           record['seeds']),
+        'classifier: the encoder\'s layers and a softmax of 10, trained '
+        'for {:,} steps of batch 32 whatever the number of labels; `epochs` '
+        'in the JSON counts the passes over the labelled images).'.format(
+            small, 100 * gain, record['seeds'], record['steps']),
         '',
     ] + report.table(['variant'] + ['{:,} labels'.format(n) for n in ns],
                      pre) + [
@@ -578,9 +585,7 @@ def render(record):
     ] + report.table(['variant', 'validation loss', 'seconds'], layer) + [
         '',
     ]
-    text += ['![{}](../results/{}.png)'.format(name, name)
-             for name in FIGURES]
-    text += [README_END]
+    text += report.figure_links(FIGURES, '../results') + [README_END]
     return '\n'.join(text)
 
 

@@ -58,27 +58,22 @@ def fresh_keras():
     yield
 
 
-def run_application(name, *flags):
+def run_with_readme(folder, name, module, *flags):
     """Runs applications/NAME.py with flags in a subprocess (no display,
-    quiet TensorFlow); returns the finished process, output as text."""
+    quiet TensorFlow), its JSON, figures and a README copy in folder;
+    returns (record, README path)."""
+    import json
     import subprocess
     import sys
-    env = dict(os.environ, MPLBACKEND='Agg', TF_CPP_MIN_LOG_LEVEL='2')
-    return subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'applications', name + '.py')]
-        + list(flags), env=env, capture_output=True, text=True, timeout=600)
-
-
-def run_with_readme(folder, name, module, *flags):
-    """Runs an application on a slice with its JSON, figures and a README
-    copy in folder; returns (record, README path)."""
-    import json
     readme = folder / 'README.md'
     readme.write_text('# Title\n\n{}\nstale\n{}\nafter\n'.format(
         module.README_BEGIN, module.README_END))
-    done = run_application(name, '--out', str(folder), '--json',
-                           str(folder / (name + '.json')), '--readme',
-                           str(readme), *flags)
+    env = dict(os.environ, MPLBACKEND='Agg', TF_CPP_MIN_LOG_LEVEL='2')
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, 'applications', name + '.py'),
+         '--out', str(folder), '--json', str(folder / (name + '.json')),
+         '--readme', str(readme)] + list(flags),
+        env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     with open(folder / (name + '.json')) as f:
         return json.load(f), readme

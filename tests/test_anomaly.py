@@ -3,7 +3,7 @@ images per split, both directions, every model and score, a valid JSON
 file, the figures and the README section."""
 import pytest
 
-from conftest import run_application, run_with_readme
+from conftest import run_with_readme
 from applications import anomaly
 
 KEYS = {'in_distribution', 'out_of_distribution', 'model', 'score', 'auroc',
@@ -80,17 +80,17 @@ def test_render_rewrites_the_section_from_the_json_alone(run, tmp_path):
     readme = tmp_path / 'README.md'
     readme.write_text('{}\n{}\n'.format(anomaly.README_BEGIN,
                                         anomaly.README_END))
-    done = run_application('anomaly', '--render', '--json',
-                           str(folder / 'anomaly.json'), '--readme',
-                           str(readme))
-    assert done.returncode == 0, done.stderr
+    anomaly.main(['--render', '--json', str(folder / 'anomaly.json'),
+                  '--readme', str(readme)])
     assert '| vanilla | mse |' in readme.read_text()
 
 
-def test_bad_flags_are_refused_by_name():
-    done = run_application('anomaly', '--k', '0')
-    assert done.returncode == 2
-    assert 'argument --k: expected a positive integer, got 0' in done.stderr
-    done = run_application('anomaly', '--render')
-    assert done.returncode == 1
-    assert done.stderr.strip() == 'error: --render needs --readme FILE'
+def test_bad_flags_are_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as exited:
+        anomaly.parse_args(['--k', '0'])
+    assert exited.value.code == 2
+    assert 'argument --k: expected a positive integer, got 0' in \
+        capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        anomaly.main(['--render'])
+    assert exited.value.code == 'error: --render needs --readme FILE'

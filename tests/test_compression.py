@@ -3,7 +3,7 @@ images per split, every coder and codec, a valid JSON file, the figures and
 the README section."""
 import pytest
 
-from conftest import run_application, run_with_readme
+from conftest import run_with_readme
 from applications import compression
 
 KEYS = {'method', 'code_size', 'quantized', 'bytes_per_image',
@@ -85,8 +85,9 @@ def test_readme_section_quotes_the_paper_beside_our_numbers(run):
     assert 'Hinton & Salakhutdinov' in text
 
 
-def test_bad_flags_are_refused_by_name():
-    done = run_application('compression', '--deep-epochs', 'x')
-    assert done.returncode == 2
+def test_bad_flags_are_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as exited:
+        compression.parse_args(['--deep-epochs', 'x'])
+    assert exited.value.code == 2
     assert "argument --deep-epochs: expected a positive integer, got 'x'" \
-        in done.stderr
+        in capsys.readouterr().err

@@ -3,7 +3,7 @@ per split, both noises, every denoiser and filter, a valid JSON file, the
 figures and the README section."""
 import pytest
 
-from conftest import run_application, run_with_readme
+from conftest import run_with_readme
 from applications import denoising
 
 KEYS = {'method', 'noise', 'noise_level', 'psnr_db', 'sse_per_image',
@@ -35,6 +35,7 @@ def test_every_method_has_a_row_per_noise(run):
                        'nl_means', 'median'):
             assert (noise, method) in found
     assert ('gaussian', 'convolutional_wide') in found
+    assert ('gaussian', 'vanilla_wide') in found
 
 
 def test_filters_record_the_parameter_tuned_on_training_images(run):
@@ -85,6 +86,14 @@ def test_readme_section_has_both_tables_and_the_goals(run):
     (['--dropout-rate', '1'], 'argument --dropout-rate: must be between 0 '
                               'and 1'),
 ])
-def test_bad_noise_is_refused_by_name(flags, message):
-    done = run_application('denoising', *flags)
-    assert done.returncode == 2 and message in done.stderr
+def test_bad_noise_is_refused_by_name(flags, message, capsys):
+    with pytest.raises(SystemExit) as exited:
+        denoising.parse_args(flags)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
+def test_background_bias_is_the_mean_of_clipped_noise():
+    import numpy as np
+    noise = np.clip(np.random.default_rng(0).normal(0, 0.5, 400000), 0, 1)
+    assert denoising.background_bias(0.5) == pytest.approx(noise.mean(),
+                                                           abs=2e-3)

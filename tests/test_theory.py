@@ -3,7 +3,7 @@ application end to end on a slice (one epoch, 300 images, one subset)."""
 import numpy as np
 import pytest
 
-from conftest import run_application, run_with_readme
+from conftest import run_with_readme
 from applications import theory
 
 KEYS = {'experiment', 'variant', 'metric', 'value', 'std', 'n_labels',
@@ -31,6 +31,12 @@ def test_balanced_subset_refuses_an_uneven_n():
         theory.balanced_subset(np.arange(100) % 10, 15, seed=0)
 
 
+def test_passes_give_the_same_steps_whatever_the_labels():
+    assert theory.passes(100, 3000) == 960
+    assert theory.passes(10000, 3000) == 10
+    assert theory.passes(60000, 10) == 1
+
+
 def test_classifier_starts_from_the_encoders_weights():
     from conftest import task
     encoder, _, _ = task('0-vanilla').autoencoder(784, [128, 64], 32)
@@ -48,7 +54,8 @@ def run(tmp_path_factory):
     """Runs the application on a slice; returns (record, folder, page)."""
     folder = tmp_path_factory.mktemp('theory')
     record, page = run_with_readme(folder, 'theory', theory, '--epochs', '1',
-                                   '--limit', '300', '--seeds', '1')
+                                   '--limit', '300', '--seeds', '1',
+                                   '--steps', '20')
     return record, folder, page
 
 
@@ -89,7 +96,9 @@ def test_figures_and_the_page_are_written(run):
     assert 'stale' not in text and '## Tied weights' in text
 
 
-def test_bad_target_is_refused_by_name():
-    done = run_application('theory', '--target', '1.5')
-    assert done.returncode == 2
-    assert 'argument --target: must be between 0 and 1' in done.stderr
+def test_bad_target_is_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as exited:
+        theory.parse_args(['--target', '1.5'])
+    assert exited.value.code == 2
+    assert 'argument --target: must be between 0 and 1' in \
+        capsys.readouterr().err

@@ -5,6 +5,8 @@
 - aelib.plots: figures (image grids, ROC curves, histograms)
 - aelib.report: JSON records and the README sections drawn from them
 - aelib.scores: anomaly scores and detection metrics
+- aelib.imaging: codecs, the 8-bit code quantizer, noise, PSNR
+- aelib.layers: tied weights and the KL sparsity penalty
 
 Importing the package puts the repository root on sys.path (the only place
 that does), so that `__import__('0-vanilla')` finds the task files as the

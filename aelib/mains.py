@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """What the four mains share: flags, data, seeding and timing.
 
 The mains import this module and stay short, reading like the spec's mains;

@@ -447,6 +447,85 @@ def find(rows, experiment, variant, metric, n_labels=None):
     raise KeyError((experiment, variant, metric, n_labels))
 
 
+def answer(rows, get, ns):
+    """Returns {experiment: a one-paragraph answer to the notes' claim},
+    worded from the numbers in rows (get(*keys) returns a row's value)."""
+    def accuracy(variant, n):
+        """Returns (mean, std) of a pretraining variant with n labels."""
+        row = find(rows, 'pretraining', variant, 'test_accuracy', n)
+        return row['value'], row['std']
+    helped = [n for n in ns if accuracy('fine_tuned', n)[0]
+              - accuracy('scratch', n)[0] > accuracy('scratch', n)[1]
+              + accuracy('fine_tuned', n)[1]]
+    pre = ('**Answer: {}.** Fine-tuned against scratch: {}. The frozen '
+           'encoder trails both ({}); with all labels a linear layer reads '
+           'the digit from the vanilla code at {:.4f} and from the pixels at '
+           '{:.4f}. With Glorot initialisation, ReLU and Adam, the network '
+           'from scratch does not need the head start that pretraining gave '
+           'the sigmoid networks of 2006.').format(
+        'yes, with {} labels'.format(', '.join(map(str, helped)))
+        if helped else 'not here', '; '.join(
+            '{:,} labels {:.4f} against {:.4f}'.format(
+                n, accuracy('fine_tuned', n)[0], accuracy('scratch', n)[0])
+            for n in ns),
+        ', '.join('{:.4f}'.format(accuracy('frozen', n)[0]) for n in ns),
+        *[[r['value'] for r in rows if r['experiment'] == 'linear_probe'
+           and r['variant'] == v][0] for v in ('vanilla', 'pixels')])
+
+    def tied(metric):
+        """Returns (untied, tied) values of a metric."""
+        return (get('tied_weights', 'untied', metric),
+                get('tied_weights', 'tied', metric))
+    params, speed = tied('params'), tied('seconds_per_epoch')
+    gaps, val = tied('val_minus_train'), tied('final_val_loss')
+    overfit = max(gaps) > 0
+    change = speed[1] / speed[0] - 1
+    tie = ('**Answer: it halves the weights ({:.1%} of them); it is {} '
+           '({:+.0%} seconds per epoch: the same multiplications happen '
+           'either way); and {}.** Final validation loss {:.4f} tied '
+           'against {:.4f} untied.').format(
+        params[1] / params[0], 'faster' if change < -0.1 else
+        'hardly faster' if change < 0 else 'not faster', change,
+        'the tied model overfits {} (validation minus training loss '
+        '{:+.4f} against {:+.4f})'.format(
+            'less' if gaps[1] < gaps[0] else 'no less', gaps[1], gaps[0])
+        if overfit else 'neither model overfits in these epochs (validation '
+        'loss below training loss for both), so there is no overfitting to '
+        'limit', val[1], val[0])
+
+    def sparse(variant, metric):
+        """Returns a sparsity metric of a variant."""
+        return get('sparsity', variant, metric)
+    spa = ('**Answer: the KL penalty does what it promises — it holds every '
+           'unit\'s mean activation near the target ({:.3f}, at most '
+           '{:.3f}) with {:.0f} dead units, where L1 only shrinks the ReLU '
+           'code ({:.2f} to {:.2f}) and leaves {:.0f} of 32 units dead — '
+           'at a cost in reconstruction ({:.4f} against {:.4f}); its codes '
+           'are {} for a linear classifier ({:.4f} against {:.4f}).**').format(
+        sparse('kl', 'mean_activation'),
+        sparse('kl', 'max_unit_mean_activation'),
+        sparse('kl', 'dead_units'), sparse('relu', 'mean_activation'),
+        sparse('l1', 'mean_activation'), sparse('l1', 'dead_units'),
+        sparse('kl', 'reconstruction_bce'),
+        sparse('l1', 'reconstruction_bce'),
+        'better' if sparse('kl', 'probe_accuracy')
+        > sparse('l1', 'probe_accuracy') else 'no better',
+        sparse('kl', 'probe_accuracy'), sparse('l1', 'probe_accuracy'))
+    layer = [get('layer_wise', v, m) for v in ('layer_wise', 'end_to_end')
+             for m in ('val_loss', 'seconds')]
+    lay = ('**Answer: {} end to end for the same epochs (validation loss '
+           '{:.4f} against {:.4f}), {} ({:.0f} s against {:.0f} s).** '
+           'Stacked before fine-tuning, the shallow models reconstruct at '
+           '{:.4f}: each was trained for its own layer, not for the '
+           'stack.').format(
+        'worse than' if layer[0] > layer[2] else 'as good as or better than',
+        layer[0], layer[2], 'though a little faster' if layer[1] < layer[3]
+        else 'and slower', layer[1], layer[3],
+        get('layer_wise', 'layer_wise', 'val_loss_stacked'))
+    return {'pretraining': pre, 'tied_weights': tie, 'sparsity': spa,
+            'layer_wise': lay}
+
+
 def render(record):
     """Returns the docs/theory.md section drawn from record, markers
     included."""
@@ -489,6 +568,7 @@ def render(record):
              get('tied_weights', 'tied', 'seconds_per_epoch'))
     gaps = (get('tied_weights', 'untied', 'val_minus_train'),
             get('tied_weights', 'tied', 'val_minus_train'))
+    answers = answer(rows, get, ns)
     text = [
         README_BEGIN,
         'Autoencoders: {} epochs, batch 256; {} labelled subsets per size. '
@@ -511,6 +591,8 @@ def render(record):
         '',
     ] + report.table(['variant'] + ['{:,} labels'.format(n) for n in ns],
                      pre) + [
+        '',
+        answers['pretraining'],
         '',
         'Linear probes (logistic regression on standardized codes, all '
         '{:,} training labels): how much of the label each code keeps; '
@@ -540,6 +622,9 @@ def render(record):
             get('tied_weights', 'untied', 'final_val_loss'),
             get('tied_weights', 'tied', 'final_val_loss')),
         '',
+        '',
+        answers['tied_weights'],
+        '',
     ] + report.table(['metric', 'untied (factory)', 'tied'], tied) + [
         '',
         '## Sparsity',
@@ -564,6 +649,9 @@ def render(record):
             get('sparsity', 'kl', 'probe_accuracy'),
             get('sparsity', 'l1', 'probe_accuracy')),
         '',
+        '',
+        answers['sparsity'],
+        '',
     ] + report.table(['metric'] + list(sparse_variants), sparse) + [
         '',
         '## Layer-wise training',
@@ -581,6 +669,9 @@ def render(record):
             get('layer_wise', 'end_to_end', 'val_loss'),
             get('layer_wise', 'layer_wise', 'seconds'),
             get('layer_wise', 'end_to_end', 'seconds')),
+        '',
+        '',
+        answers['layer_wise'],
         '',
     ] + report.table(['variant', 'validation loss', 'seconds'], layer) + [
         '',

@@ -212,6 +212,11 @@ def plot_histograms(args, curves):
         for column, score in enumerate(HISTOGRAMS):
             axis = axes[row, column]
             inl, outl = curves[inlier, model, score]
+            label = 'score (larger: more anomalous)'
+            if score.startswith('dose'):
+                # -log densities far in the tails: squash them, keep order
+                inl, outl = np.arcsinh(inl), np.arcsinh(outl)
+                label = 'asinh(' + label[:5] + ')' + label[5:]
             edges = np.histogram_bin_edges(np.r_[inl, outl], bins=60)
             axis.hist(inl, edges, alpha=0.6, density=True,
                       label='{} test (normal)'.format(NAMES[inlier]))
@@ -220,7 +225,7 @@ def plot_histograms(args, curves):
             axis.set_title('{} trained on {}: {} (AUROC {:.3f})'.format(
                 model, NAMES[inlier], score, scores.metrics(inl, outl)[0]),
                 fontsize=9)
-            axis.set_xlabel('score (larger: more anomalous)', fontsize=8)
+            axis.set_xlabel(label, fontsize=8)
             axis.legend(fontsize=7)
     figure.tight_layout()
     return plots.save(args, figure, 'anomaly-histograms')

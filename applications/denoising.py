@@ -134,7 +134,7 @@ def run(args):
     x_train = datasets.images(x_train[:args.limit], (28, 28))
     x_test = datasets.images(x_test[:args.limit], (28, 28))
     levels = {'gaussian': args.noise_level, 'dropout': args.dropout_rate}
-    rows, strips, seconds, parameters = [], {}, {}, {}
+    rows, seconds, parameters = [], {}, {}
     for noise, level in levels.items():
         noisy_test = imaging.NOISES[noise](x_test, level,
                                            np.random.default_rng(1))

@@ -559,15 +559,6 @@ def render(record):
     layer = [[v, '{:.4f}'.format(get('layer_wise', v, 'val_loss')),
               '{:.0f}'.format(get('layer_wise', v, 'seconds'))]
              for v in ('end_to_end', 'layer_wise')]
-    small = ns[0]
-    gain = get('pretraining', 'fine_tuned', 'test_accuracy', small) - \
-        get('pretraining', 'scratch', 'test_accuracy', small)
-    params = (get('tied_weights', 'untied', 'params'),
-              get('tied_weights', 'tied', 'params'))
-    speed = (get('tied_weights', 'untied', 'seconds_per_epoch'),
-             get('tied_weights', 'tied', 'seconds_per_epoch'))
-    gaps = (get('tied_weights', 'untied', 'val_minus_train'),
-            get('tied_weights', 'tied', 'val_minus_train'))
     answers = answer(rows, get, ns)
     text = [
         README_BEGIN,
@@ -580,19 +571,19 @@ def render(record):
         '## Pretraining with few labels',
         '',
         '*Claim: a stacked autoencoder trained on all images without labels '
-        'gives a classifier a head start when labels are few.* With {} '
-        'labels, fine-tuning the pretrained encoder changes test accuracy '
-        'by {:+.1f} points against the same network trained from scratch '
-        '(mean ± standard deviation over {} balanced subsets; the '
-        'classifier: the encoder\'s layers and a softmax of 10, trained '
-        'for {:,} steps of batch 32 whatever the number of labels; `epochs` '
-        'in the JSON counts the passes over the labelled images).'.format(
-            small, 100 * gain, record['seeds'], record['steps']),
+        'gives a classifier a head start when labels are few.* The vanilla '
+        'model learns from all training images without labels; a classifier '
+        'of its encoder\'s layers and a softmax of 10 then learns from n '
+        'labelled images: from scratch, with the pretrained encoder frozen, '
+        'or fine-tuned — {:,} steps of batch 32 whatever n (`epochs` in the '
+        'JSON counts the passes over the labelled images). Test accuracy, '
+        'mean ± standard deviation over {} balanced subsets.'.format(
+            record['steps'], record['seeds']),
+        '',
+        answers['pretraining'],
         '',
     ] + report.table(['variant'] + ['{:,} labels'.format(n) for n in ns],
                      pre) + [
-        '',
-        answers['pretraining'],
         '',
         'Linear probes (logistic regression on standardized codes, all '
         '{:,} training labels): how much of the label each code keeps; '
@@ -612,16 +603,10 @@ def render(record):
         '',
         '*Claim: tying the decoder\'s weights to the encoder\'s "halves the '
         'number of weights … speeding up training and limiting the risk of '
-        'overfitting".* Weights: {:,.0f} untied, {:,.0f} tied, {:.1%} of '
-        'them. Seconds per epoch: {:.2f} untied, {:.2f} tied ({:+.0%}). '
-        'Validation minus training loss after the last epoch: {:+.4f} '
-        'untied, {:+.4f} tied; final validation loss {:.4f} against '
-        '{:.4f}.'.format(
-            params[0], params[1], params[1] / params[0], speed[0], speed[1],
-            speed[1] / speed[0] - 1, gaps[0], gaps[1],
-            get('tied_weights', 'untied', 'final_val_loss'),
-            get('tied_weights', 'tied', 'final_val_loss')),
-        '',
+        'overfitting".* The vanilla architecture (784-128-64-32) as the '
+        'factory builds it, against the same with each decoder layer a '
+        '`DenseTranspose` of its encoder layer (`aelib/layers.py`); batch '
+        '256, the test set as validation data, as in the mains.',
         '',
         answers['tied_weights'],
         '',
@@ -633,22 +618,11 @@ def render(record):
         'better than an L1 penalty.* Variants: `relu` (the vanilla '
         'factory), `l1` (task 1, lambtha 1e-5), `sigmoid` (a sigmoid code '
         'layer, no penalty) and `kl` (sigmoid code plus the notes\' KL '
-        'penalty, target {}, weight {}). Near zero: below {}. With the '
-        'KL penalty the code units\' mean activation is {:.3f} (target '
-        '{}; {:.3f} without the penalty); the L1 penalty moves the ReLU '
-        'code\'s mean from {:.3f} to {:.3f}. Reconstruction cross-entropy '
-        '{:.4f} (KL) against {:.4f} (L1); linear-probe accuracy {:.4f} '
-        'against {:.4f}.'.format(
-            record['target'], record['sparsity_weight'], NEAR_ZERO,
-            get('sparsity', 'kl', 'mean_activation'), record['target'],
-            get('sparsity', 'sigmoid', 'mean_activation'),
-            get('sparsity', 'relu', 'mean_activation'),
-            get('sparsity', 'l1', 'mean_activation'),
-            get('sparsity', 'kl', 'reconstruction_bce'),
-            get('sparsity', 'l1', 'reconstruction_bce'),
-            get('sparsity', 'kl', 'probe_accuracy'),
-            get('sparsity', 'l1', 'probe_accuracy')),
-        '',
+        'penalty, target {}, weight {}). Activations are the codes of the '
+        'test images; near zero means below {}; the probe is logistic '
+        'regression on the codes with all training labels; the '
+        'figure shows what the decoder draws for each unit.'.format(
+            record['target'], record['sparsity_weight'], NEAR_ZERO),
         '',
         answers['sparsity'],
         '',
@@ -660,16 +634,7 @@ def render(record):
         'stacking them, is an older alternative to training the stack at '
         'once.* Three shallow autoencoders (784-128, 128-64, 64-32) get a '
         'quarter of the epochs each, the stacked model the last quarter; '
-        'the whole stack gets all of them. After the same number of '
-        'epochs the validation loss is {:.4f} layer-wise ({:.4f} right '
-        'after stacking, before fine-tuning) against {:.4f} end to end, in '
-        '{:.0f} s against {:.0f} s.'.format(
-            get('layer_wise', 'layer_wise', 'val_loss'),
-            get('layer_wise', 'layer_wise', 'val_loss_stacked'),
-            get('layer_wise', 'end_to_end', 'val_loss'),
-            get('layer_wise', 'layer_wise', 'seconds'),
-            get('layer_wise', 'end_to_end', 'seconds')),
-        '',
+        'the whole stack gets all of them.',
         '',
         answers['layer_wise'],
         '',

@@ -11,14 +11,12 @@ what is measured is exactly what a user runs.
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 import tensorflow as tf
 
 from aelib import ROOT, report

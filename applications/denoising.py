@@ -110,8 +110,11 @@ def train(name, arguments, noise, level, x, epochs, rng):
     began = time.perf_counter()
     for epoch in range(epochs):
         noisy = imaging.NOISES[noise](x, level, rng).reshape(clean.shape)
-        auto.fit(noisy, clean, epochs=epoch + 1, initial_epoch=epoch,
-                 batch_size=256, shuffle=True, verbose=2)
+        history = auto.fit(noisy, clean, batch_size=256, shuffle=True,
+                           verbose=0)
+        print('{} epoch {}/{}: loss {:.4f}'.format(
+            name, epoch + 1, epochs, history.history['loss'][-1]),
+            flush=True)
     return auto, round(time.perf_counter() - began, 1)
 
 

@@ -109,6 +109,29 @@ class EpochTimer(tf.keras.callbacks.Callback):
         self.seconds.append(time.perf_counter() - self.start)
 
 
+class EpochLine(tf.keras.callbacks.Callback):
+    """Prints one line per epoch: name, epoch k/N, the loss and the logged
+    values named in keys, and the epoch's seconds."""
+
+    def __init__(self, name, keys=('val_loss',)):
+        """name: what is trained; keys: the logs to print beside loss."""
+        super().__init__()
+        self.name, self.keys = name, tuple(keys)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Notes when the epoch starts."""
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Prints the epoch's line."""
+        logs = logs or {}
+        values = ', '.join('{} {:.4f}'.format(key, logs[key])
+                           for key in ('loss',) + self.keys if key in logs)
+        print('{} epoch {}/{}: {} ({:.1f} s)'.format(
+            self.name, epoch + 1, self.params.get('epochs'), values,
+            time.perf_counter() - self.start), file=sys.stderr)
+
+
 def callbacks(args):
     """Returns the callbacks the mains pass to fit (an epoch timer)."""
     args.timer = EpochTimer()

@@ -1,7 +1,9 @@
 """Figures: image grids, the VAE's latent plots, ROC curves and histograms.
 
 Every function draws one figure, writes it as DIR/NAME.png (DIR: args.out)
-and returns the path; titles and axes say what is shown.
+and returns the path; titles and axes say what is shown. Where args has a
+list args.pending (the applications), figures wait there until
+write_pending(args), so that a run writes its record before its figures.
 """
 import os
 import sys
@@ -9,14 +11,48 @@ import sys
 import matplotlib.pyplot as plt
 import numpy as np
 
+STRIP_COLUMNS = 10
+
 
 def save(args, figure, name):
-    """Writes figure to DIR/name.png and says so on stderr."""
-    os.makedirs(args.out, exist_ok=True)
+    """Writes figure to DIR/name.png and says so on stderr (or, where
+    args.pending is a list, keeps it there to write later); returns the
+    path."""
     path = os.path.join(args.out, name + '.png')
+    if isinstance(getattr(args, 'pending', None), list):
+        args.pending.append((figure, path))
+        return path
+    os.makedirs(args.out, exist_ok=True)
     figure.savefig(path, dpi=80)
     print('wrote {}'.format(path), file=sys.stderr)
     return path
+
+
+def write_pending(args):
+    """Writes the figures kept in args.pending, in order, and empties it."""
+    pending, args.pending = args.pending, None
+    for figure, path in pending:
+        save(args, figure, os.path.splitext(os.path.basename(path))[0])
+    args.pending = []
+
+
+def image_rows(args, name, rows, title):
+    """Saves rows of 28x28 images, one row per entry of the dict rows
+    (label: images, aligned column by column), labelled on the left."""
+    figure, axes = plt.subplots(len(rows), STRIP_COLUMNS,
+                                figsize=(STRIP_COLUMNS, 1.1 * len(rows)),
+                                squeeze=False)
+    for line, (label, images) in zip(axes, rows.items()):
+        for axis, image in zip(line, images[:STRIP_COLUMNS]):
+            axis.imshow(np.reshape(image, (28, 28)), cmap='gray', vmin=0,
+                        vmax=1)
+        for axis in line:
+            axis.set_xticks([])
+            axis.set_yticks([])
+            axis.set_frame_on(axis.has_data())
+        line[0].set_ylabel(label, fontsize=8)
+    figure.suptitle(title)
+    return save(args, figure, name)
 
 
 def plot_reconstructions(args, name, originals, reconstructions):

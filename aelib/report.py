@@ -2,7 +2,10 @@
 
 Every application writes one JSON file: flat "rows" (one record per method
 and setting) beside the run's environment and wall time, and rewrites its
-own README section, between markers, from that file alone.
+own README section, between markers, from that file alone. Every place a
+run will write is checked before it trains (one line and exit status 1 if
+one cannot be written); the record is written first, atomically, then the
+figures.
 """
 import argparse
 import importlib.metadata
@@ -10,6 +13,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -50,14 +54,76 @@ def environment_text(record):
             '{numpy}, Python {python}'.format(**record))
 
 
-def write_json(path, record):
-    """Writes record to path as indented JSON and says so on stderr."""
+def write_atomically(path, text):
+    """Writes text to path through a temporary file in the same folder,
+    renamed over path: a reader sees the old file or the whole new one."""
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    with open(path, 'w') as f:
-        json.dump(record, f, indent=1)
-        f.write('\n')
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix='.tmp-')
+    try:
+        with os.fdopen(handle, 'w') as f:
+            f.write(text)
+        if os.path.exists(path):
+            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
+
+
+def write_json(path, record):
+    """Writes record to path as indented JSON (atomically) and says so on
+    stderr."""
+    write_atomically(path, json.dumps(record, indent=1) + '\n')
     print('wrote {}'.format(path), file=sys.stderr)
+
+
+def check_folder(folder, flag):
+    """Makes sure files can be written in folder (creating it if needed);
+    otherwise exits with one line naming flag, the folder and the reason."""
+    try:
+        os.makedirs(folder or '.', exist_ok=True)
+        tempfile.TemporaryFile(dir=folder or '.').close()
+    except OSError as error:
+        sys.exit('error: cannot write to {} {}: {}'.format(
+            flag, folder, error.strerror or error))
+
+
+def check_file(path, flag):
+    """Makes sure path can be written (its folder too); otherwise exits
+    with one line naming flag, the path and the reason."""
+    if os.path.isdir(path):
+        sys.exit('error: cannot write {} {}: it is a folder'.format(flag,
+                                                                    path))
+    check_folder(os.path.dirname(path), flag)
+    if os.path.exists(path) and not os.access(path, os.W_OK):
+        sys.exit('error: cannot write {} {}: permission denied'.format(
+            flag, path))
+
+
+def check_outputs(args, begin, end):
+    """Checks, before any training, every place the run will write: the
+    figures' folder --out, the record --json and, with --readme, the
+    README (readable, writable, holding the markers begin ... end). Exits
+    with one line naming the first that fails."""
+    if not args.render:
+        check_folder(args.out, '--out')
+        check_file(args.json, '--json')
+    if args.readme:
+        check_file(args.readme, '--readme')
+        try:
+            with open(args.readme) as f:
+                text = f.read()
+        except OSError as error:
+            sys.exit('error: cannot read --readme {}: {}'.format(
+                args.readme, error.strerror or error))
+        if begin not in text or end not in text:
+            sys.exit('error: --readme {} has no markers {} ... {}'.format(
+                args.readme, begin, end))
 
 
 def read_json(path):
@@ -82,8 +148,7 @@ def update_readme(path, begin, end, section):
             path, begin, end))
     head, rest = text.split(begin, 1)
     tail = rest.split(end, 1)[1]
-    with open(path, 'w') as f:
-        f.write(head + section + tail)
+    write_atomically(path, head + section + tail)
     print('updated {}'.format(path), file=sys.stderr)
 
 
@@ -128,23 +193,33 @@ def parser(doc, name, epochs, readme='README.md'):
 
 
 def run_application(args, run, render, begin, end):
-    """Runs an application: run(args) returns the record, written to
-    args.json (with --render, the record is read from it instead); then,
-    with --readme, render(record) replaces the README section between the
-    markers begin and end. Missing data exits with its one-line message."""
+    """Runs an application: first checks every place it will write; then
+    run(args) returns the record, written to args.json (with --render, the
+    record is read from it instead), then the figures run() drew (kept in
+    args.pending until the record is safe); then, with --readme,
+    render(record) replaces the README section between the markers begin
+    and end. Missing data exits with its one-line message."""
+    from aelib import plots
     from aelib.datasets import DataError
+    if args.render and not args.readme:
+        sys.exit('error: --render needs --readme FILE')
+    check_outputs(args, begin, end)
     if args.render:
-        if not args.readme:
-            sys.exit('error: --render needs --readme FILE')
-        record = read_json(args.json)
+        try:
+            record = read_json(args.json)
+        except (OSError, ValueError) as error:
+            sys.exit('error: cannot read --json {}: {}'.format(
+                args.json, getattr(error, 'strerror', None) or error))
     else:
         started = time.perf_counter()
+        args.pending = []
         try:
             record = run(args)
         except DataError as error:
             sys.exit('error: {}'.format(error))
         record['wall_seconds'] = round(time.perf_counter() - started, 1)
         write_json(args.json, record)
+        plots.write_pending(args)
     if args.readme:
         update_readme(args.readme, begin, end, render(record))
 

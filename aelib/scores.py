@@ -13,11 +13,12 @@ other shapes first); reconstructions and decoder outputs likewise.
   in-distribution images (Morningstar et al., AISTATS 2021)
 - metrics: AUROC, AUPRC and the false-positive rate at 95% true-positive
   rate, from scikit-learn
+- knn_accuracy: how well codes keep the classes apart (5-NN accuracy)
 """
 import numpy as np
 from scipy.special import logsumexp
 from sklearn import metrics as skmetrics
-from sklearn.neighbors import KernelDensity
+from sklearn.neighbors import KernelDensity, KNeighborsClassifier
 
 from aelib import imaging
 
@@ -185,3 +186,12 @@ def roc(inlier_scores, outlier_scores):
     fpr, tpr, _ = skmetrics.roc_curve(labels,
                                       np.r_[inlier_scores, outlier_scores])
     return fpr, tpr
+
+
+def knn_accuracy(train_codes, train_labels, test_codes, test_labels, k=5):
+    """Returns the test accuracy of a k-nearest-neighbour classifier
+    (scikit-learn, Euclidean distance, majority vote) fitted on the training
+    codes: how well the codes keep the classes apart."""
+    classifier = KNeighborsClassifier(n_neighbors=k)
+    classifier.fit(flat(train_codes), np.asarray(train_labels))
+    return float(classifier.score(flat(test_codes), np.asarray(test_labels)))

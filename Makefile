@@ -1,29 +1,40 @@
 # Everything runs from two virtual environments that this Makefile creates itself:
 #   .venv         TensorFlow 2.15.1 (Keras 2), the grader's environment, plus the linters
-#   .venv-keras3  the newest TensorFlow (Keras 3 behind tensorflow.keras)
+#   .venv-keras3  the newest TensorFlow (Keras 3 behind tensorflow.keras) and JAX,
+#                 Keras 3's other engine (KERAS_BACKEND=jax)
 PYTHON ?= python3
 VENV ?= .venv
 VENV3 ?= .venv-keras3
 EPOCHS ?= 50
-APPS ?= anomaly compression denoising theory
+APPS ?= anomaly compression denoising theory dimensionality
+BENCH_EPOCHS ?= 5
 OUT ?= outputs
 PIP := --disable-pip-version-check --quiet
 
 PY2 := $(VENV)/bin/python
 PY3 := $(VENV3)/bin/python
 MAINS := 0 1 2 3
+# the task-file tests, run on all three engines; the rest run on Keras 2 and
+# Keras 3 / TensorFlow, the applications end to end on Keras 2 only
+TASK_TESTS := tests/test_dense_autoencoders.py tests/test_convolutional.py \
+	tests/test_variational.py tests/test_training.py tests/test_saving.py \
+	tests/test_arguments.py
 
-.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 demo bench bench-keras3 ablation applications clean
+.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
-	@echo "make test             lint, then the whole test suite on Keras 2 and on Keras 3"
+	@echo "make demo-fast        the same four mains, each on its fastest engine (results/backends.json)"
+	@echo "make test             lint, then the test suites on Keras 2, Keras 3 / TensorFlow and Keras 3 / JAX"
 	@echo "make test-keras2      the test suite on TensorFlow 2.15 only"
-	@echo "make test-keras3      the test suite on the newest TensorFlow only"
+	@echo "make test-keras3      the test suite on the newest TensorFlow only (applications end to end: Keras 2)"
+	@echo "make test-jax         the task files' tests on Keras 3's JAX engine only"
 	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
+	@echo "make bench-backends   each main for BENCH_EPOCHS epochs on Keras 2, Keras 3 / TensorFlow, Keras 3 / JAX"
 	@echo "make ablation         the VAE with its KL term summed and averaged, 50 epochs each"
-	@echo "make applications     anomaly detection, compression, denoising, theory notes: results/, README"
+	@echo "make applications     anomaly detection, compression, denoising, theory notes, H&S 2006:"
+	@echo "                      results/, README"
 	@echo "                      (one of them: make applications APPS=denoising)"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
@@ -54,15 +65,29 @@ test-keras2: venv
 	$(PY2) -m pytest -q tests
 
 test-keras3: venv-keras3
-	$(PY3) -m pytest -q tests
+	KERAS_BACKEND=tensorflow $(PY3) -m pytest -q -m "not application" tests
 
-test: lint test-keras2 test-keras3
+test-jax: venv-keras3
+	KERAS_BACKEND=jax $(PY3) -m pytest -q $(TASK_TESTS)
+
+# both environments installed side by side, then the three suites side by
+# side on the machine's cores, each one's output printed whole when it ends
+test:
+	$(MAKE) --no-print-directory -j2 venv venv-keras3
+	$(MAKE) --no-print-directory lint
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-keras2 test-keras3 test-jax
 
 demo: venv
 	@for n in $(MAINS); do \
 		echo "== test_files/$$n-main.py --epochs $(EPOCHS)"; \
 		$(PY2) test_files/$$n-main.py --epochs $(EPOCHS) --out $(OUT) || exit 1; \
 	done
+
+demo-fast: venv venv-keras3
+	$(PY2) tools/backends.py --fastest --epochs $(EPOCHS) --out $(OUT) --json results/backends.json --readme README.md
+
+bench-backends: venv venv-keras3
+	$(PY2) tools/backends.py --epochs $(BENCH_EPOCHS) --json results/backends.json --readme README.md
 
 bench: venv
 	$(PY2) tools/bench.py --epochs $(EPOCHS) --json results/results.json --readme README.md

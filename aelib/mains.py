@@ -171,6 +171,9 @@ def finish(args, name, auto, history, printed):
             'task': name,
             'tensorflow': tf.__version__,
             'keras': importlib.metadata.version('keras'),
+            'backend': tf.keras.backend.backend(),
+            'backend_version': importlib.metadata.version('jax')
+            if tf.keras.backend.backend() == 'jax' else tf.__version__,
             'epochs': len(history.history['loss']),
             'limit': args.limit,
             'params': auto.count_params(),

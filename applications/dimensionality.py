@@ -436,7 +436,8 @@ def render(record):
         'first {:,} training images, every choice made on the last {:,} '
         '(validation); the test set only measured. {} epochs of '
         'cross-entropy training per deep autoencoder ({} for logistic PCA), '
-        'batch {}, {} CD-1 epochs per RBM. Run: `{}` — {:.0f} s wall time on {}.'.format(
+        'batch {}, {} CD-1 epochs per RBM. Run: `{}` — {:.0f} s wall time '
+        'on {}.'.format(
             record['train_images'], record['validation_images'],
             record['epochs'], record['logistic_epochs'],
             record['batch_size'], record['rbm_epochs'],

@@ -77,3 +77,17 @@ def run_with_readme(folder, name, module, *flags):
     assert done.returncode == 0, done.stderr[-3000:]
     with open(folder / (name + '.json')) as f:
         return json.load(f), readme
+
+
+APPLICATION_TESTS = {'test_anomaly', 'test_compression', 'test_denoising',
+                     'test_dimensionality', 'test_theory'}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Marks 'application' the tests that run an application end to end
+    (those of an application's test module using its `run` fixture), so
+    that a suite can leave them to one Keras: `-m "not application"`."""
+    for item in items:
+        if 'run' in getattr(item, 'fixturenames', ()) and \
+                item.module.__name__ in APPLICATION_TESTS:
+            item.add_marker('application')

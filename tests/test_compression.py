@@ -15,8 +15,7 @@ def run(tmp_path_factory):
     """Runs the application on a slice; returns (record, folder, README)."""
     folder = tmp_path_factory.mktemp('compression')
     record, readme = run_with_readme(folder, 'compression', compression,
-                                     '--epochs', '1', '--deep-epochs', '1',
-                                     '--limit', '300')
+                                     '--epochs', '1', '--limit', '300')
     return record, folder, readme
 
 
@@ -41,7 +40,7 @@ def test_every_coder_and_code_size_has_its_rows(run):
         for method in ('pca', 'vanilla'):
             assert {(method, size, False), (method, size, True)} <= found
     for method, size in (('sparse', 32), ('convolutional', 128),
-                         ('variational', 2), ('deep', 30), ('pca', 32),
+                         ('variational', 2), ('pca', 32),
                          ('pca', 128), ('pca', 2)):
         assert (method, size, True) in found
     jpeg = [r for r in record['rows'] if r['method'] == 'jpeg']
@@ -62,7 +61,7 @@ def test_quantization_costs_distortion_and_png_none(run):
 def test_epochs_are_recorded_per_model(run):
     record, _, _ = run
     epochs = {r['method']: r['epochs'] for r in record['rows']}
-    assert epochs['vanilla'] == 1 and epochs['deep'] == 1
+    assert epochs['vanilla'] == 1 and 'deep' not in epochs
     assert epochs['pca'] is None and epochs['png'] is None
     assert record['environment']['tensorflow']
 
@@ -83,11 +82,14 @@ def test_readme_section_quotes_the_paper_beside_our_numbers(run):
     assert '| PCA, 30 components | 13.87 | {:.2f} |'.format(
         pca30['sse_per_image']) in text
     assert 'Hinton & Salakhutdinov' in text
+    # the deep model's row lives in the dimensionality section
+    assert '| deep autoencoder' not in text
+    assert '(#hinton--salakhutdinov-2006-reproduced)' in text
 
 
 def test_bad_flags_are_refused_by_name(capsys):
     with pytest.raises(SystemExit) as exited:
-        compression.parse_args(['--deep-epochs', 'x'])
+        compression.parse_args(['--epochs', 'x'])
     assert exited.value.code == 2
-    assert "argument --deep-epochs: expected a positive integer, got 'x'" \
+    assert "argument --epochs: expected a positive integer, got 'x'" \
         in capsys.readouterr().err

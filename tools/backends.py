@@ -44,6 +44,9 @@ def parse_args(argv=None):
     parser.add_argument('--fastest', action='store_true',
                         help='train each main on its fastest engine, as '
                         'recorded in --json, and add the result there')
+    parser.add_argument('--profile', action='store_true',
+                        help='only time each layer of the convolutional '
+                        'model on Keras 2 and add it to --json')
     parser.add_argument('--out', default='outputs', metavar='DIR',
                         help='folder for the mains\' figures (default: '
                         'outputs)')
@@ -100,9 +103,57 @@ def measure(args):
                                {'KERAS_BACKEND': backend})
             rows.append(engine_row(task, venv, metrics))
     return {'command': ' '.join(['tools/backends.py'] + sys.argv[1:]),
-            'rows': rows,
+            'rows': rows, 'convolutional_profile': profile(args),
             'wall_seconds': round(time.perf_counter() - began, 1),
             'environment': report.environment()}
+
+
+PROFILE = r"""
+import json, sys, time
+import numpy as np
+import aelib
+import tensorflow as tf
+keras = tf.keras
+_, _, auto = aelib.task('2-convolutional').autoencoder((28, 28, 1),
+                                                     [16, 8, 8], (4, 4, 8))
+layers = [layer for model in auto.layers if isinstance(model, keras.Model)
+          for layer in model.layers
+          if not isinstance(layer, keras.layers.InputLayer)]
+rows = []
+for layer in layers:
+    shape = tuple(layer.input.shape[1:])
+    copy = layer.__class__.from_config(layer.get_config())
+    x = tf.random.uniform((256,) + shape)
+    copy(x)
+
+    @tf.function
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(copy(x))
+        return tape.gradient(y, [x] + copy.trainable_variables)
+    step(x)
+    began = time.perf_counter()
+    for _ in range(int(sys.argv[1])):
+        step(x)
+    seconds = (time.perf_counter() - began) / int(sys.argv[1])
+    rows.append({'layer': layer.__class__.__name__,
+                 'output_shape': list(layer.output.shape[1:]),
+                 'ms_per_batch': round(1000 * seconds, 2)})
+print(json.dumps(rows))
+"""
+
+
+def profile(args, repeats=20):
+    """Returns the milliseconds of one training step (forward and backward,
+    batch 256) of each layer of the convolutional main's model alone, on
+    Keras 2 / TensorFlow: where its epoch goes."""
+    import json
+    import subprocess
+    done = subprocess.run([python(args, '.venv'), '-c', PROFILE,
+                           str(repeats)], check=True, capture_output=True,
+                          text=True, cwd=ROOT)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def fastest_engines(rows):
@@ -194,6 +245,35 @@ def render(record):
             AGREEMENT, ', '.join(disagree)),
         '',
     ]
+    layers = record.get('convolutional_profile')
+    if layers:
+        total = sum(r['ms_per_batch'] for r in layers)
+        kinds = {}
+        for r in layers:
+            kinds[r['layer']] = kinds.get(r['layer'], 0) + r['ms_per_batch']
+        conv = by.get(('2-convolutional', '2', 'tensorflow'))
+        text += [
+            'Where the convolutional model\'s epoch goes (Keras 2 / '
+            'TensorFlow): one training step of each layer alone, forward '
+            'and backward, batch 256:',
+            '',
+        ] + report.table(
+            ['layer', 'output shape', 'ms per batch', 'share'],
+            [[r['layer'], '×'.join(map(str, r['output_shape'])),
+              '{:.1f}'.format(r['ms_per_batch']),
+              '{:.0%}'.format(r['ms_per_batch'] / total)] for r in layers]
+        ) + [
+            '',
+            'By kind: {}. The layers alone add up to {:.0f} ms per batch, '
+            '{:.0f} s for the 235 training batches of an epoch{}.'.format(
+                ', '.join('{} {:.0%}'.format(kind, ms / total) for kind, ms
+                          in sorted(kinds.items(), key=lambda kv: -kv[1])),
+                total, total * 235 / 1000,
+                '' if conv is None else ', against {:.1f} s measured for '
+                'the whole epoch (validation and the framework\'s own work '
+                'included)'.format(conv['s_per_epoch'])),
+            '',
+        ]
     fastest = record.get('fastest')
     if fastest:
         lines = [[task, 'Keras {} / {}'.format(t['keras'], t['backend']),
@@ -221,7 +301,7 @@ def main(argv=None):
     """Measures (or, with --fastest, trains on the fastest engines, or,
     with --render, only rewrites the README section)."""
     args = parse_args(argv)
-    if args.render or args.fastest:
+    if args.render or args.fastest or args.profile:
         report.check_file(args.json, '--json')
         try:
             record = report.read_json(args.json)
@@ -230,8 +310,11 @@ def main(argv=None):
                 args.json, getattr(error, 'strerror', None) or error))
     if args.readme:
         report.check_file(args.readme, '--readme')
-    if args.fastest:
-        record['fastest'] = run_fastest(args, record)
+    if args.fastest or args.profile:
+        if args.fastest:
+            record['fastest'] = run_fastest(args, record)
+        else:
+            record['convolutional_profile'] = profile(args)
         report.write_json(args.json, record)
     elif not args.render:
         report.check_file(args.json, '--json')

@@ -55,8 +55,9 @@ def read_image(source):
 
 
 def to_grey(image):
-    """Returns a PIL image (or an array) as float grey levels in [0, 1],
-    transparent parts black, and notes on what was done."""
+    """Returns a PIL image (or an array) as float grey levels in [0, 1]
+    (transparent parts white behind dark strokes, black behind light ones)
+    and notes on what was done."""
     notes = []
     if not isinstance(image, Image.Image):
         array = np.asarray(image)
@@ -66,10 +67,14 @@ def to_grey(image):
         image = Image.fromarray(array.astype(np.uint8))
     if image.mode in ('RGBA', 'LA', 'PA') or 'transparency' in image.info:
         rgba = np.asarray(image.convert('RGBA'), np.float64) / 255.
-        alpha = rgba[..., 3:]
+        rgb, alpha = rgba[..., :3], rgba[..., 3:]
         if alpha.min() < 1:
-            notes.append('transparent parts read as black')
-        rgb = rgba[..., :3] * alpha
+            # put the strokes on a background they stand out from
+            opaque = rgb[alpha[..., 0] > 0.5]
+            dark = len(opaque) and opaque.mean() < 0.5
+            notes.append('transparent parts read as {}'.format(
+                'white' if dark else 'black'))
+            rgb = rgb * alpha + (1. if dark else 0.) * (1 - alpha)
     else:
         rgb = np.asarray(image.convert('RGB'), np.float64) / 255.
     if np.ptp(rgb, axis=-1).max() > 0.02:

@@ -125,8 +125,8 @@ def read_manifest(folder):
 
 def load_checked(folder, name, manifest):
     """Returns the cached model name, or None with a one-line message if it
-    is missing, not the file the manifest names, or does not load in safe
-    mode with the expected input shape."""
+    is missing, not the file the manifest names, does not load in safe mode
+    or is not the architecture the task file builds."""
     path = os.path.join(folder, name + '.keras')
     if not os.path.exists(path):
         return None
@@ -142,11 +142,26 @@ def load_checked(folder, name, manifest):
         print('{}: does not load ({}); retraining'.format(
             path, str(error).splitlines()[0][:120]), file=sys.stderr)
         return None
-    if tuple(model.inputs[0].shape[1:]) != shape_of(name):
-        print('{}: a model of another shape; retraining'.format(path),
-              file=sys.stderr)
+    if signature(model) != signature(blueprint(name)):
+        print('{}: not the {} model (another architecture); retraining'
+              .format(path, name), file=sys.stderr)
         return None
     return model
+
+
+def blueprint(name):
+    """Returns an untrained autoencoder of the model name, as the task file
+    builds it with the mains' arguments."""
+    module, arguments, _ = mains.TASK_MODELS[
+        'convolutional' if name == 'denoiser' else name]
+    return task(module).autoencoder(*arguments)[2]
+
+
+def signature(model):
+    """Returns what identifies a model's architecture: its input and output
+    shapes and its weights' shapes."""
+    return ([tuple(t.shape[1:]) for t in model.inputs + model.outputs],
+            [tuple(w.shape) for w in model.weights])
 
 
 def load_detector(folder, manifest):

@@ -39,6 +39,8 @@ def parse_args(argv=None):
                         '.cache/explorer)')
     parser.add_argument('--retrain', action='store_true',
                         help='train every model anew, even if cached')
+    parser.add_argument('--train-only', action='store_true',
+                        help='prepare the cached models, then exit')
     parser.add_argument('--limit', type=positive_int, metavar='N',
                         help='train on the first N MNIST images only')
     parser.add_argument('--epochs', type=positive_int, metavar='N',
@@ -266,6 +268,10 @@ def main(argv=None):
         name: args.epochs for name in models.NAMES}
     loaded, detector = models.prepare(args.cache, args.limit, epochs,
                                       args.retrain)
+    if args.train_only:
+        print('models ready in {} ({:.0f} s)'.format(
+            args.cache, time.perf_counter() - began), file=sys.stderr)
+        return
     explorer = core.Explorer(loaded, detector)
     folder = tempfile.mkdtemp(prefix='explorer-')
     page = build(explorer, folder)

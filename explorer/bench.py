@@ -60,7 +60,6 @@ def measure(args):
     """Serves the page, times the endpoints, takes the screenshots;
     returns the record."""
     from gradio_client import Client, handle_file
-    began = time.perf_counter()
     loaded, detector = models.prepare(args.cache)
     explorer = core.Explorer(loaded, detector)
     folder = tempfile.mkdtemp(prefix='explorer-bench-')
@@ -113,7 +112,6 @@ def measure(args):
     return {'command': ' '.join(['python -m explorer.bench']
                                 + sys.argv[1:]),
             'rows': rows, 'screenshots': shots,
-            'wall_seconds': round(time.perf_counter() - began, 1),
             'environment': report.environment()}
 
 
@@ -149,16 +147,8 @@ def render(record):
 def main(argv=None):
     """Measures (or, with --render, only rewrites the README section)."""
     args = parse_args(argv)
-    if args.readme:
-        report.check_file(args.readme, '--readme')
-    if args.render:
-        record = report.read_json(args.json)
-    else:
-        report.check_file(args.json, '--json')
-        record = measure(args)
-        report.write_json(args.json, record)
-    if args.readme:
-        report.update_readme(args.readme, BEGIN, END, render(record))
+    args.out = os.path.dirname(args.screenshots) or '.'
+    report.run_application(args, measure, render, BEGIN, END)
 
 
 if __name__ == '__main__':

@@ -104,7 +104,7 @@ def measure(args):
             rows.append(engine_row(task, venv, metrics))
     return {'command': ' '.join(['tools/backends.py'] + sys.argv[1:]),
             'rows': rows, 'convolutional_profile': profile(args),
-            'wall_seconds': round(time.perf_counter() - began, 1),
+            'bench_seconds': round(time.perf_counter() - began, 1),
             'environment': report.environment()}
 
 
@@ -225,7 +225,7 @@ def render(record):
             by[TASKS[0], '2', 'tensorflow']['tensorflow'], keras3['keras'],
             keras3['tensorflow'], keras3['backend_version'],
             record['command'],
-            record['wall_seconds']),
+            record.get('bench_seconds', record['wall_seconds'])),
         '',
     ] + report.table(['main'] + [label for _, _, label in engines]
                      + ['first epoch s (compiling included)'], speed) + [
@@ -298,30 +298,23 @@ def render(record):
 
 
 def main(argv=None):
-    """Measures (or, with --fastest, trains on the fastest engines, or,
-    with --render, only rewrites the README section)."""
+    """Measures (or, with --fastest, trains on the fastest engines, with
+    --profile, times the convolutional model's layers, or, with --render,
+    only rewrites the README section)."""
     args = parse_args(argv)
-    if args.render or args.fastest or args.profile:
-        report.check_file(args.json, '--json')
-        try:
-            record = report.read_json(args.json)
-        except (OSError, ValueError) as error:
-            sys.exit('error: cannot read --json {}: {}'.format(
-                args.json, getattr(error, 'strerror', None) or error))
-    if args.readme:
-        report.check_file(args.readme, '--readme')
-    if args.fastest or args.profile:
+
+    def extend(args):
+        """Returns the record of --json with "fastest" or the profile."""
+        record = report.read_record(args.json)
+        # the measuring run's time, before this run's replaces wall_seconds
+        record.setdefault('bench_seconds', record['wall_seconds'])
         if args.fastest:
             record['fastest'] = run_fastest(args, record)
         else:
             record['convolutional_profile'] = profile(args)
-        report.write_json(args.json, record)
-    elif not args.render:
-        report.check_file(args.json, '--json')
-        record = measure(args)
-        report.write_json(args.json, record)
-    if args.readme:
-        report.update_readme(args.readme, BEGIN, END, render(record))
+        return record
+    report.run_application(args, extend if args.fastest or args.profile
+                           else measure, render, BEGIN, END)
 
 
 if __name__ == '__main__':

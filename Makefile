@@ -66,13 +66,13 @@ lint: venv
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
 test-keras2: venv
-	$(PY2) -m pytest -q tests
+	$(PY2) -m pytest -q --durations=10 tests
 
 test-keras3: venv-keras3
-	KERAS_BACKEND=tensorflow $(PY3) -m pytest -q -m "not application" tests
+	KERAS_BACKEND=tensorflow $(PY3) -m pytest -q --durations=10 -m "not application" tests
 
 test-jax: venv-keras3
-	KERAS_BACKEND=jax $(PY3) -m pytest -q $(TASK_TESTS)
+	KERAS_BACKEND=jax $(PY3) -m pytest -q --durations=10 $(TASK_TESTS)
 
 # both environments installed side by side, then the three suites side by
 # side on the machine's cores, each one's output printed whole when it ends

@@ -113,10 +113,11 @@ class EpochLine(tf.keras.callbacks.Callback):
     """Prints one line per epoch: name, epoch k/N, the loss and the logged
     values named in keys, and the epoch's seconds."""
 
-    def __init__(self, name, keys=('val_loss',)):
-        """name: what is trained; keys: the logs to print beside loss."""
+    def __init__(self, name, keys=('val_loss',), total=None):
+        """name: what is trained; keys: the logs to print beside loss;
+        total: the epochs in all, where one fit() runs only some."""
         super().__init__()
-        self.name, self.keys = name, tuple(keys)
+        self.name, self.keys, self.total = name, tuple(keys), total
 
     def on_epoch_begin(self, epoch, logs=None):
         """Notes when the epoch starts."""
@@ -128,7 +129,8 @@ class EpochLine(tf.keras.callbacks.Callback):
         values = ', '.join('{} {:.4f}'.format(key, logs[key])
                            for key in ('loss',) + self.keys if key in logs)
         print('{} epoch {}/{}: {} ({:.1f} s)'.format(
-            self.name, epoch + 1, self.params.get('epochs'), values,
+            self.name, epoch + 1, self.total or self.params.get('epochs'),
+            values,
             time.perf_counter() - self.start), file=sys.stderr)
 
 

@@ -36,9 +36,10 @@ BASE = {'hidden': 'relu', 'code': 'relu', 'batch_norm': False,
         'schedule': 'constant', 'weight_decay': 0.}
 CHOICES = (('code', 'linear'), ('hidden', 'elu'), ('batch_norm', True),
            ('schedule', 'cosine'), ('weight_decay', 1e-2))
-END_TO_END = dict(BASE, code='linear', batch_norm=True, schedule='cosine')
+END_TO_END = dict(BASE, code='linear', hidden='elu', batch_norm=True,
+                  schedule='cosine')
 # the rate Adam fine-tunes the unrolled RBMs from, chosen by --tune
-FINE_TUNING_RATE = 1e-4
+FINE_TUNING_RATE = 1e-3
 RATES = (1e-3, 3e-4, 1e-4)
 BATCH = 256
 STRIP = 10

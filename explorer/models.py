@@ -55,7 +55,7 @@ def train(name, x_train, epochs):
     task = 'convolutional' if name == 'denoiser' else name
     _, _, auto = mains.build(task)
     x = x_train.reshape((-1,) + shape_of(name))
-    line = mains.EpochLine(name)
+    line = mains.EpochLine(name, (), total=epochs)
     if name != 'denoiser':
         auto.fit(x, x, epochs=epochs, batch_size=256, shuffle=True,
                  verbose=0, callbacks=[line])

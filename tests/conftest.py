@@ -80,13 +80,14 @@ def run_with_readme(folder, name, module, *flags):
 
 
 APPLICATION_TESTS = {'test_anomaly', 'test_compression', 'test_denoising',
-                     'test_dimensionality', 'test_theory'}
+                     'test_dimensionality', 'test_theory', 'test_bench'}
 
 
 def pytest_collection_modifyitems(config, items):
-    """Marks 'application' the tests that run an application end to end
-    (those of an application's test module using its `run` fixture), so
-    that a suite can leave them to one Keras: `-m "not application"`."""
+    """Marks 'application' the tests that run an application or the
+    benchmark end to end (those of their test modules using the `run`
+    fixture), so that a suite can leave them to one Keras: `-m "not
+    application"`."""
     for item in items:
         if 'run' in getattr(item, 'fixturenames', ()) and \
                 item.module.__name__ in APPLICATION_TESTS:

@@ -360,14 +360,14 @@ def plot_codes(args, rows, codes, labels):
         points = codes[method, 2]
         scatter = axis.scatter(points[:, 0], points[:, 1], c=labels,
                                cmap='tab10', s=2, vmin=-0.5, vmax=9.5)
-        axis.set_title('{}: 2-D codes of the test digits\n5-NN accuracy '
-                       '{:.3f}'.format(
-                           'PCA (first two components)' if method == 'pca'
-                           else '784-1000-500-250-2 autoencoder ({})'.format(
-                               found['recipe']), found['knn_accuracy']))
+        axis.set_title('{}\n5-NN accuracy {:.3f}'.format(
+            'PCA: first two components' if method == 'pca'
+            else '784-1000-500-250-2 autoencoder ({})'.format(
+                found['recipe']), found['knn_accuracy']), fontsize=10)
         axis.set_xlabel('code[0]')
         axis.set_ylabel('code[1]')
     figure.colorbar(scatter, ax=axes, ticks=range(10), label='digit')
+    figure.suptitle('2-D codes of the MNIST test digits')
     return plots.save(args, figure, 'dimensionality-codes-2d')
 
 

@@ -84,6 +84,7 @@ def test_keras3_records_are_compared_side_by_side(run):
                 if line.startswith('| 3-variational |')]) == 2
 
 
+@pytest.mark.application
 def test_ablation_writes_both_loss_histories(tmp_path):
     path = tmp_path / 'ablation.json'
     env = dict(os.environ, MPLBACKEND='Agg', TF_CPP_MIN_LOG_LEVEL='2')

@@ -43,11 +43,31 @@ def printed_lines(stdout):
             and not line.startswith('Epoch ')]
 
 
+# each main runs once; main 0 runs from inside test_files, main 1 also
+# writes its metrics file
+RUNS = {}
+
+
+def main_run(number, tmp_path_factory):
+    """Runs main number once for the whole module; returns (number,
+    result, output folder)."""
+    if number not in RUNS:
+        out = tmp_path_factory.mktemp('main{}'.format(number))
+        if number == 0:
+            result = run_main(0, out, os.path.join(ROOT, 'test_files'))
+        elif number == 1:
+            result = run_main(1, out, ROOT, '--metrics',
+                              str(out.parent / 'main1-metrics.json'))
+        else:
+            result = run_main(number, out)
+        RUNS[number] = number, result, out
+    return RUNS[number]
+
+
 @pytest.fixture(scope='module', params=[0, 1, 2, 3])
 def run(request, tmp_path_factory):
     """Each main, run once; returns (number, result, output folder)."""
-    out = tmp_path_factory.mktemp('main{}'.format(request.param))
-    return request.param, run_main(request.param, out), out
+    return main_run(request.param, tmp_path_factory)
 
 
 def test_main_exits_0(run):
@@ -91,18 +111,17 @@ def test_main_writes_valid_pngs_and_says_so_on_stderr(run):
         assert 'wrote ' + path in result.stderr
 
 
-def test_main_runs_from_inside_test_files(tmp_path):
-    result = run_main(0, tmp_path, os.path.join(ROOT, 'test_files'))
+def test_main_runs_from_inside_test_files(tmp_path_factory):
+    _, result, out = main_run(0, tmp_path_factory)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert os.listdir(tmp_path) == ['0-vanilla-reconstructions.png']
+    assert os.listdir(out) == ['0-vanilla-reconstructions.png']
 
 
-def test_metrics_file_records_the_run(tmp_path):
+def test_metrics_file_records_the_run(tmp_path_factory):
     import json
-    metrics = tmp_path / 'metrics.json'
-    result = run_main(1, tmp_path, ROOT, '--metrics', str(metrics))
+    _, result, out = main_run(1, tmp_path_factory)
     assert result.returncode == 0, result.stderr[-3000:]
-    record = json.loads(metrics.read_text())
+    record = json.loads((out.parent / 'main1-metrics.json').read_text())
     assert record['task'] == '1-sparse'
     assert record['epochs'] == 1 and len(record['loss']) == 1
     assert len(record['val_loss']) == 1 and len(record['epoch_seconds']) == 1

@@ -186,12 +186,14 @@ def plot_strip(args, noise, level, outputs):
                                 figsize=(STRIP * 1.1, 1.25 * len(outputs)))
     clean = outputs['clean'][:STRIP]
     for line, (method, images) in zip(axes, outputs.items()):
-        psnrs = imaging.psnr(clean, images[:STRIP])
+        # the clean row is the reference: no PSNR against itself
+        psnrs = [None] * STRIP if method == 'clean' else \
+            imaging.psnr(clean, images[:STRIP])
         for axis, image, value in zip(line, images, psnrs):
             axis.imshow(image, cmap='gray', vmin=0, vmax=1)
             axis.set_xticks([])
             axis.set_yticks([])
-            if method != 'clean':
+            if value is not None:
                 axis.set_title('{:.1f} dB'.format(value), fontsize=7)
         line[0].set_ylabel(method, fontsize=7)
     figure.suptitle('{} noise ({}): test digits, PSNR against the clean '

@@ -63,22 +63,20 @@ def fresh_keras():
 
 
 def run_with_readme(folder, name, module, *flags):
-    """Runs applications/NAME.py with flags in a subprocess (no display,
-    quiet TensorFlow), its JSON, figures and a README copy in folder;
-    returns (record, README path)."""
+    """Runs applications/NAME.py's main() in this process (the command line
+    itself is tested in test_outputs.py) with flags, its JSON, figures and
+    a README copy in folder; returns (record, README path)."""
     import json
-    import subprocess
-    import sys
+    import matplotlib.pyplot as plt
     readme = folder / 'README.md'
     readme.write_text('# Title\n\n{}\nstale\n{}\nafter\n'.format(
         module.README_BEGIN, module.README_END))
-    env = dict(os.environ, MPLBACKEND='Agg', TF_CPP_MIN_LOG_LEVEL='2')
-    done = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'applications', name + '.py'),
-         '--out', str(folder), '--json', str(folder / (name + '.json')),
-         '--readme', str(readme)] + list(flags),
-        env=env, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    module.main(['--out', str(folder), '--json',
+                 str(folder / (name + '.json')), '--readme', str(readme)]
+                + list(flags))
+    plt.close('all')
     with open(folder / (name + '.json')) as f:
         return json.load(f), readme
 

@@ -73,14 +73,23 @@ def test_knn_accuracy_on_a_toy_case():
         == 1.0
 
 
+# --tune here tries two of the choices and two fine-tuning rates: the same
+# code path as the full grid, at half its trainings
+CHOICES = (('code', 'linear'), ('batch_norm', True))
+RATES = (1e-3, 1e-4)
+
+
 @pytest.fixture(scope='module')
 def run(tmp_path_factory):
     """Runs the application on a slice; returns (record, folder, README)."""
     folder = tmp_path_factory.mktemp('dimensionality')
-    record, readme = run_with_readme(
-        folder, 'dimensionality', dimensionality, '--epochs', '1',
-        '--rbm-epochs', '1', '--logistic-epochs', '1', '--limit', '360',
-        '--tune', '--tune-epochs', '1')
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(dimensionality, 'CHOICES', CHOICES)
+        patch.setattr(dimensionality, 'RATES', RATES)
+        record, readme = run_with_readme(
+            folder, 'dimensionality', dimensionality, '--epochs', '1',
+            '--rbm-epochs', '1', '--logistic-epochs', '1', '--limit', '360',
+            '--tune', '--tune-epochs', '1')
     return record, folder, readme
 
 
@@ -130,7 +139,9 @@ def test_tuning_keeps_a_choice_only_if_it_lowers_the_validation_error(run):
     assert record['end_to_end'] == kept
     rates = [t for t in record['tuning']
              if t['choice'] == 'fine_tuning_rate']
-    assert [t['value'] for t in rates] == list(dimensionality.RATES)
+    assert [t['choice'] for t in trials] == \
+        ['base'] + [choice for choice, _ in CHOICES]
+    assert [t['value'] for t in rates] == list(RATES)
     assert record['fine_tuning_rate'] == min(
         rates, key=lambda t: t['val_sse'])['value']
 

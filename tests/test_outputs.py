@@ -159,3 +159,47 @@ def test_a_figure_that_fails_leaves_the_record_written(tmp_path):
     with pytest.raises(OSError):
         report.run_application(args, run, str, 'begin', 'end')
     assert json.loads(open(args.json).read())['rows'] == [3]
+
+
+
+# runs each (script, argv) as `python script argv` would, in one process
+AS_COMMANDS = '''
+import os
+import runpy
+import sys
+for script, argv in {}:
+    sys.argv = [script] + argv
+    sys.path[0] = os.path.dirname(script)
+    runpy.run_path(script, run_name='__main__')
+'''
+
+
+def test_each_script_renders_the_readme_section_of_its_record(tmp_path):
+    """Each application runs as a command, and its --render turns the
+    committed results/NAME.json into the README section that is committed
+    (the five scripts run as __main__ in one process, which imports
+    TensorFlow once)."""
+    commands, sections = [], {}
+    for name in APPLICATIONS:
+        module = importlib.import_module('applications.' + name)
+        # the page the section is committed in (README.md, docs/theory.md)
+        page = module.parse_args(['--readme']).readme
+        with open(os.path.join(ROOT, page)) as f:
+            committed = f.read()
+        begin = committed.index(module.README_BEGIN)
+        end = committed.index(module.README_END) + len(module.README_END)
+        sections[name] = committed[begin:end]
+        copy = tmp_path / (name + '.md')
+        copy.write_text('# Title\n\n{}\nstale\n{}\nafter\n'.format(
+            module.README_BEGIN, module.README_END))
+        commands.append((os.path.join(ROOT, 'applications', name + '.py'),
+                         ['--render', '--readme', str(copy), '--json',
+                          os.path.join(ROOT, 'results', name + '.json')]))
+    done = subprocess.run(
+        [sys.executable, '-c', AS_COMMANDS.format(commands)],
+        capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
+        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', MPLBACKEND='Agg'))
+    assert done.returncode == 0, done.stderr[-3000:]
+    for name, section in sections.items():
+        assert (tmp_path / (name + '.md')).read_text() == \
+            '# Title\n\n{}\nafter\n'.format(section), name

@@ -161,7 +161,6 @@ def test_a_figure_that_fails_leaves_the_record_written(tmp_path):
     assert json.loads(open(args.json).read())['rows'] == [3]
 
 
-
 # runs each (script, argv) as `python script argv` would, in one process
 AS_COMMANDS = '''
 import os

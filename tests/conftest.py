@@ -62,10 +62,12 @@ def fresh_keras():
     yield
 
 
-def run_with_readme(folder, name, module, *flags):
+def run_with_readme(folder, name, module, *flags, **grids):
     """Runs applications/NAME.py's main() in this process (the command line
     itself is tested in test_outputs.py) with flags, its JSON, figures and
-    a README copy in folder; returns (record, README path)."""
+    a README copy in folder; returns (record, README path). grids: module
+    constants replaced for the run (a shorter grid of the same code path:
+    CODE_SIZES=(2, 30))."""
     import json
     import matplotlib.pyplot as plt
     readme = folder / 'README.md'
@@ -73,9 +75,12 @@ def run_with_readme(folder, name, module, *flags):
         module.README_BEGIN, module.README_END))
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
-    module.main(['--out', str(folder), '--json',
-                 str(folder / (name + '.json')), '--readme', str(readme)]
-                + list(flags))
+    with pytest.MonkeyPatch.context() as patch:
+        for constant, value in grids.items():
+            patch.setattr(module, constant, value)
+        module.main(['--out', str(folder), '--json',
+                     str(folder / (name + '.json')), '--readme', str(readme)]
+                    + list(flags))
     plt.close('all')
     with open(folder / (name + '.json')) as f:
         return json.load(f), readme

@@ -86,12 +86,10 @@ def test_keras3_records_are_compared_side_by_side(run):
 
 @pytest.mark.application
 def test_ablation_writes_both_loss_histories(tmp_path):
+    from tools import vae_kl_ablation
     path = tmp_path / 'ablation.json'
-    env = dict(os.environ, MPLBACKEND='Agg', TF_CPP_MIN_LOG_LEVEL='2')
-    subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'tools', 'vae_kl_ablation.py'),
-         '--epochs', '2', '--limit', '256', '--json', str(path)],
-        check=True, env=env, capture_output=True, timeout=600)
+    vae_kl_ablation.main(['--epochs', '2', '--limit', '256', '--json',
+                          str(path)])
     results = json.loads(path.read_text())
     assert results['epochs'] == 2
     for variant in ('kl_sum', 'kl_mean'):

@@ -83,13 +83,10 @@ RATES = (1e-3, 1e-4)
 def run(tmp_path_factory):
     """Runs the application on a slice; returns (record, folder, README)."""
     folder = tmp_path_factory.mktemp('dimensionality')
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(dimensionality, 'CHOICES', CHOICES)
-        patch.setattr(dimensionality, 'RATES', RATES)
-        record, readme = run_with_readme(
-            folder, 'dimensionality', dimensionality, '--epochs', '1',
-            '--rbm-epochs', '1', '--logistic-epochs', '1', '--limit', '360',
-            '--tune', '--tune-epochs', '1')
+    record, readme = run_with_readme(
+        folder, 'dimensionality', dimensionality, '--epochs', '1',
+        '--rbm-epochs', '1', '--logistic-epochs', '1', '--limit', '360',
+        '--tune', '--tune-epochs', '1', CHOICES=CHOICES, RATES=RATES)
     return record, folder, readme
 
 

@@ -79,22 +79,6 @@ def test_a_missing_readme_stops_before_training(tmp_path, monkeypatch):
         missing))
 
 
-def test_the_command_line_gets_one_line_and_no_traceback(tmp_path):
-    blocker = tmp_path / 'a-file'
-    blocker.write_text('not a folder')
-    done = subprocess.run(
-        [sys.executable, os.path.join(ROOT, 'applications',
-                                      'compression.py'),
-         '--out', str(blocker / 'x'), '--json', str(tmp_path / 'r.json')],
-        capture_output=True, text=True, timeout=120,
-        env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', MPLBACKEND='Agg'))
-    assert done.returncode == 1
-    assert done.stderr.strip().splitlines()[-1] == \
-        'error: cannot write to --out {}: Not a directory'.format(
-            blocker / 'x')
-    assert 'Traceback' not in done.stderr
-
-
 def test_render_without_a_record_says_which_file(tmp_path):
     from applications import compression
     readme = tmp_path / 'README.md'
@@ -173,11 +157,12 @@ for script, argv in {}:
 '''
 
 
-def test_each_script_renders_the_readme_section_of_its_record(tmp_path):
-    """Each application runs as a command, and its --render turns the
-    committed results/NAME.json into the README section that is committed
-    (the five scripts run as __main__ in one process, which imports
-    TensorFlow once)."""
+def test_each_script_as_a_command(tmp_path):
+    """Each application runs as a command: its --render turns the committed
+    results/NAME.json into the README section that is committed; and a
+    command that cannot write gets one line and no traceback. (The
+    commands run as __main__ one after the other in one process, which
+    imports TensorFlow once.)"""
     commands, sections = [], {}
     for name in APPLICATIONS:
         module = importlib.import_module('applications.' + name)
@@ -194,11 +179,21 @@ def test_each_script_renders_the_readme_section_of_its_record(tmp_path):
         commands.append((os.path.join(ROOT, 'applications', name + '.py'),
                          ['--render', '--readme', str(copy), '--json',
                           os.path.join(ROOT, 'results', name + '.json')]))
+    # last, a command whose --out is under a file
+    blocker = tmp_path / 'a-file'
+    blocker.write_text('not a folder')
+    commands.append((os.path.join(ROOT, 'applications', 'compression.py'),
+                     ['--out', str(blocker / 'x'), '--json',
+                      str(tmp_path / 'r.json')]))
     done = subprocess.run(
         [sys.executable, '-c', AS_COMMANDS.format(commands)],
         capture_output=True, text=True, timeout=300, cwd=str(tmp_path),
         env=dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3', MPLBACKEND='Agg'))
-    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert 'Traceback' not in done.stderr, done.stderr[-3000:]
+    assert done.stderr.strip().splitlines()[-1] == \
+        'error: cannot write to --out {}: Not a directory'.format(
+            blocker / 'x')
     for name, section in sections.items():
         assert (tmp_path / (name + '.md')).read_text() == \
             '# Title\n\n{}\nafter\n'.format(section), name

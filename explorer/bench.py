@@ -3,6 +3,10 @@ gradio_client against the page served on 127.0.0.1, once the models are
 loaded; the medians go to results/explorer.json and the README's section,
 and headless Chromium takes the screenshots the README shows.
 
+An endpoint's answer is its JSON with each image as a URL (what the page
+receives before the browser fetches the images side by side); the second
+measure adds gradio_client downloading every image, one after the other.
+
     python -m explorer.bench [--calls 20] [--readme README.md]
 """
 import argparse
@@ -72,25 +76,32 @@ def measure(args):
                 prevent_thread_lock=True, quiet=True)
     url = 'http://127.0.0.1:{}/'.format(port)
     try:
-        client = Client(url, verbose=False)
+        answers = Client(url, verbose=False, download_files=False)
+        downloads = Client(url, verbose=False,
+                           download_files=tempfile.mkdtemp(dir=folder))
         (_, _), (x_test, _) = datasets.load('mnist')
         digit = app.png_file(x_test[0] / 255., folder)
         calls = {
-            'reconstruct': lambda: client.predict(handle_file(digit),
-                                                  api_name='/reconstruct'),
-            'decode': lambda: client.predict(0.5, -1.0, api_name='/decode'),
-            'denoise': lambda: client.predict(3, 'gaussian', 0.5,
-                                              api_name='/denoise'),
+            'reconstruct': lambda c: c.predict(handle_file(digit),
+                                               api_name='/reconstruct'),
+            'decode': lambda c: c.predict(0.5, -1.0, api_name='/decode'),
+            'denoise': lambda c: c.predict(3, 'gaussian', 0.5,
+                                           api_name='/denoise'),
         }
         rows = []
         for name, call in calls.items():
-            call()  # the first call builds what later calls reuse
-            times = timed(call, args.calls)
-            rows.append({'endpoint': name, 'calls': args.calls,
-                         'median_ms': round(float(np.median(times)), 1),
-                         'max_ms': round(max(times), 1)})
-            print('{}: median {:.0f} ms over {} calls'.format(
-                name, rows[-1]['median_ms'], args.calls), file=sys.stderr)
+            row = {'endpoint': name, 'calls': args.calls}
+            for key, client in (('', answers), ('download_', downloads)):
+                call(client)  # the first call builds what later calls reuse
+                times = timed(lambda: call(client), args.calls)
+                row[key + 'median_ms'] = round(float(np.median(times)), 1)
+                row[key + 'max_ms'] = round(max(times), 1)
+            rows.append(row)
+            print('{}: median {:.0f} ms over {} calls, {:.0f} ms with the '
+                  'images downloaded'.format(name, row['median_ms'],
+                                             args.calls,
+                                             row['download_median_ms']),
+                  file=sys.stderr)
         direct = {'reconstruct': lambda: explorer.reconstruct(x_test[0]
                                                               / 255.),
                   'decode': lambda: explorer.decode(0.5, -1.0),
@@ -118,17 +129,23 @@ def measure(args):
 def render(record):
     """Returns the README section drawn from record, markers included."""
     rows = report.table(
-        ['endpoint', 'median ms (through gradio_client)', 'slowest ms',
-         'median ms (the function alone)'],
+        ['endpoint', 'answer: median ms', 'slowest ms',
+         'answer and images downloaded: median ms',
+         'the function alone: median ms'],
         [[r['endpoint'], '{:.0f}'.format(r['median_ms']),
           '{:.0f}'.format(r['max_ms']),
+          '{:.0f}'.format(r['download_median_ms']),
           '{:.0f}'.format(r['function_median_ms'])]
          for r in record['rows']])
     slow = [r['endpoint'] for r in record['rows']
             if r['median_ms'] >= GOAL_MS]
     text = [BEGIN,
             'Each endpoint called {} times through `gradio_client` against '
-            'the page on 127.0.0.1, models loaded, on {}. Run: `{}`.'.format(
+            'the page on 127.0.0.1, models loaded, on {}. Run: `{}`. The '
+            'answer is the endpoint\'s JSON with each image as a URL, which '
+            'is what the page receives before the browser fetches the images '
+            'side by side; the next column adds `gradio_client` downloading '
+            'every image, one after the other.'.format(
                 record['rows'][0]['calls'],
                 report.environment_text(record['environment']),
                 record['command']),

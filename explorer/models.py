@@ -76,8 +76,8 @@ def part(auto, name):
 def detector_stats(vanilla, x):
     """Returns the detector's statistics of the float images x (n, 784):
     squared error, cross-entropy, code norm and PNG bits."""
-    code = np.asarray(part(vanilla, 'encoder')(x, training=False))
-    rebuilt = np.asarray(part(vanilla, 'decoder')(code, training=False))
+    code = np.asarray(part(vanilla, 'encoder').predict_on_batch(x))
+    rebuilt = np.asarray(part(vanilla, 'decoder').predict_on_batch(code))
     bits = scores.png_bits(np.rint(x.reshape(-1, 28, 28) * 255).astype(
         np.uint8))
     return np.column_stack([scores.mse(x, rebuilt), scores.bce(x, rebuilt),

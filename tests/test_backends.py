@@ -139,3 +139,14 @@ def test_the_section_gives_ratios_to_keras_2_and_names_disagreements():
     assert '| 0-vanilla | Keras 3.15.1 / jax | 50 | 0.0850 | 0.0842 | ' \
         '+1.0% | 100 |' in text
     assert 'all four in **600 s**' in text
+
+
+def test_the_goal_sentence_says_how_far_and_where_the_time_goes():
+    from tools import backends
+    tasks = {'0-vanilla': {'wall_seconds': 90.},
+             '2-convolutional': {'wall_seconds': 2010.}}
+    assert backends.goal_sentence({'total_seconds': 2400., 'tasks': tasks}) \
+        == ('That misses the goal of 10 minutes by 1800 s (4.0 times the '
+            'goal); 2-convolutional alone takes 2010 s of it (84%).')
+    assert backends.goal_sentence({'total_seconds': 580., 'tasks': tasks}) \
+        == 'That meets the goal of 10 minutes.'

@@ -398,3 +398,21 @@ def test_images_shown_are_the_models_pixels_enlarged():
     assert shown.shape == (2 * app.SHOWN, 2 * app.SHOWN)
     assert shown[0, 0] == 0 and shown[0, app.SHOWN] == 255
     assert shown[app.SHOWN, 0] == 128
+
+
+def test_the_benchmark_section_names_the_endpoints_over_the_goal():
+    from aelib import report
+    from explorer import bench
+    rows = [{'endpoint': name, 'calls': 20, 'median_ms': answer,
+             'max_ms': answer + 40, 'download_median_ms': answer + 200,
+             'download_max_ms': answer + 260, 'function_median_ms': 3.}
+            for name, answer in (('reconstruct', 312.4), ('decode', 151.),
+                                 ('denoise', 299.6))]
+    text = bench.render({'command': 'python -m explorer.bench',
+                         'rows': rows, 'screenshots': ['results/x-a.png'],
+                         'environment': report.environment()})
+    assert text.startswith(bench.BEGIN) and text.endswith(bench.END)
+    assert '| reconstruct | 312 | 352 | 512 | 3 |' in text
+    assert '| decode | 151 | 191 | 351 | 3 |' in text
+    assert 'Over {} ms (median): reconstruct.'.format(bench.GOAL_MS) in text
+    assert '![x-a](results/x-a.png)' in text

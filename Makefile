@@ -27,18 +27,19 @@ TASK_TESTS := tests/test_dense_autoencoders.py tests/test_convolutional.py \
 	tests/test_variational.py tests/test_training.py tests/test_saving.py \
 	tests/test_arguments.py
 
-.PHONY: help venv venv-keras3 lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications explore explore-bench clean
+.PHONY: help venv venv-keras3 torch lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
-	@echo "make demo-fast        the same four mains, each on its fastest engine (results/backends.json)"
+	@echo "make demo-fast        the same four mains, each on the engine fastest on this host (timed first)"
 	@echo "make test             lint, then the test suites on Keras 2, Keras 3 / TensorFlow and Keras 3 / JAX"
 	@echo "make test-keras2      the test suite on TensorFlow 2.15 only"
 	@echo "make test-keras3      the test suite on the newest TensorFlow only (applications end to end: Keras 2)"
 	@echo "make test-jax         the task files' tests on Keras 3's JAX engine only"
 	@echo "make bench            50-epoch reproduction run, writes results/ and the README section"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
-	@echo "make bench-backends   each main for BENCH_EPOCHS epochs on Keras 2, Keras 3 / TensorFlow, Keras 3 / JAX"
+	@echo "make bench-backends   each main on every engine (oneDNN off and on, JAX, PyTorch) against the host's floor,"
+	@echo "                      then demo-fast beside make demo (EPOCHS), then the settings tried"
 	@echo "make ablation         the VAE with its KL term summed and averaged, 50 epochs each"
 	@echo "make applications     anomaly detection, compression, denoising, theory notes, H&S 2006:"
 	@echo "                      results/, README"
@@ -103,11 +104,21 @@ demo: venv
 		$(PY2) test_files/$$n-main.py --epochs $(EPOCHS) --out $(OUT) || exit 1; \
 	done
 
-demo-fast: venv venv-keras3
+# PyTorch for Keras 3's third engine: optional, so a failed install only
+# leaves that engine out of the measurements
+torch: venv-keras3
+	$(PY3) -m pip install $(PIP) --no-compile -r requirements-torch.txt || \
+		echo "PyTorch did not install: Keras 3 / PyTorch is left out"
+
+demo-fast: venv venv-keras3 torch
 	$(PY2) tools/backends.py --fastest --epochs $(EPOCHS) --out $(OUT) --json results/backends.json --readme README.md
 
-bench-backends: venv venv-keras3
+# the four mains on every engine, then on their fastest and on make demo's,
+# side by side in one run (the "× floor" goal), then the settings tried
+bench-backends: venv venv-keras3 torch
 	$(PY2) tools/backends.py --epochs $(BENCH_EPOCHS) --json results/backends.json --readme README.md
+	$(PY2) tools/backends.py --fastest --with-demo --epochs $(EPOCHS) --json results/backends.json --readme README.md
+	$(PY2) tools/backends.py --trials --json results/backends.json --readme README.md
 
 bench: venv
 	$(PY2) tools/bench.py --epochs $(EPOCHS) --json results/results.json --readme README.md

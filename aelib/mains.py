@@ -174,8 +174,9 @@ def finish(args, name, auto, history, printed):
             'tensorflow': tf.__version__,
             'keras': importlib.metadata.version('keras'),
             'backend': tf.keras.backend.backend(),
-            'backend_version': importlib.metadata.version('jax')
-            if tf.keras.backend.backend() == 'jax' else tf.__version__,
+            'backend_version': tf.__version__
+            if tf.keras.backend.backend() == 'tensorflow'
+            else importlib.metadata.version(tf.keras.backend.backend()),
             'epochs': len(history.history['loss']),
             'limit': args.limit,
             'params': auto.count_params(),

@@ -38,6 +38,19 @@ def machine():
                                           platform.machine())
 
 
+def cpu_flags():
+    """Returns the set of the CPU's feature flags (/proc/cpuinfo), empty
+    where the system does not say."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('flags'):
+                    return set(line.split(':', 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
 def environment():
     """Returns the versions and machine a run's numbers belong to."""
     import tensorflow as tf

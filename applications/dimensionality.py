@@ -21,6 +21,7 @@ import sys
 import time
 
 import numpy as np
+import aelib  # noqa: F401  (first: it sets TensorFlow's options)
 import tensorflow as tf
 from sklearn.decomposition import PCA
 

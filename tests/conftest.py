@@ -7,9 +7,9 @@ os.environ['MPLBACKEND'] = 'Agg'
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
-from aelib import ROOT, task  # noqa: E402,F401
+from aelib import ROOT, task  # noqa: E402,F401  (before TensorFlow)
+import tensorflow as tf  # noqa: E402
 
 keras = tf.keras
 KERAS_3 = hasattr(keras, 'ops')

@@ -90,24 +90,27 @@ def test_models_saved_on_one_engine_predict_the_same_on_the_other(tmp_path):
 def engine_rows():
     """Returns rows as tools/backends.py writes them, made up: the JAX
     engine twice as fast on 0-vanilla, the engines 3% apart on 3-variational
-    and within 2% elsewhere."""
+    and within 2% elsewhere, oneDNN halving Keras 2's epoch."""
     from tools.bench import TASKS as MAINS
     rows = []
     for task in MAINS:
-        for keras, venv, backend, seconds in (
-                ('2.15.0', '.venv', 'tensorflow', 4.),
-                ('3.15.1', '.venv-keras3', 'tensorflow', 5.),
-                ('3.15.1', '.venv-keras3', 'jax',
+        for engine, keras, venv, backend, onednn, seconds in (
+                ('Keras 2 / TF, oneDNN off', '2.15.0', '.venv', 'tensorflow',
+                 False, 8.),
+                ('Keras 2 / TF, oneDNN on', '2.15.0', '.venv', 'tensorflow',
+                 True, 4.),
+                ('Keras 3 / JAX', '3.15.1', '.venv-keras3', 'jax', None,
                  2. if task == '0-vanilla' else 6.)):
             loss = 100. if task == '3-variational' else 0.1
             if task == '3-variational' and backend == 'jax':
                 loss *= 1.03
             rows.append({'task': task, 'keras': keras, 'backend': backend,
                          'backend_version': '0.10.2' if backend == 'jax'
-                         else '2.21.0', 'tensorflow': '2.21.0',
-                         'venv': venv, 'epochs': 5,
-                         'first_epoch_seconds': seconds + 3,
-                         's_per_epoch': seconds, 'val_loss': loss,
+                         else '2.15.1', 'tensorflow': '2.15.1',
+                         'venv': venv, 'onednn': onednn, 'engine': engine,
+                         'epochs': 5, 'first_epoch_seconds': seconds + 3,
+                         's_per_epoch': seconds, 'floor_s_per_epoch': 0.5,
+                         'x_floor': seconds / 0.5, 'val_loss': loss,
                          'limit': None})
     return rows
 
@@ -116,37 +119,68 @@ def test_each_main_runs_on_the_engine_with_the_fewest_seconds():
     from tools import backends
     best = backends.fastest_engines(engine_rows())
     assert best['0-vanilla']['backend'] == 'jax'
-    assert (best['2-convolutional']['keras'],
-            best['2-convolutional']['backend']) == ('2.15.0', 'tensorflow')
+    assert (best['2-convolutional']['engine'],
+            best['2-convolutional']['onednn']) == \
+        ('Keras 2 / TF, oneDNN on', True)
     assert best['0-vanilla']['venv'] == '.venv-keras3'
 
 
-def test_the_section_gives_ratios_to_keras_2_and_names_disagreements():
+def test_an_epochs_floor_is_its_multiply_adds_at_the_matmul_rate():
     from tools import backends
-    record = {'rows': engine_rows(), 'command': 'tools/backends.py',
-              'bench_seconds': 100., 'wall_seconds': 5.,
-              'environment': {'machine': 'a machine'},
-              'fastest': {'total_seconds': 600., 'command': 'x', 'tasks': {
-                  '0-vanilla': {'keras': '3.15.1', 'backend': 'jax',
-                                'epochs': 50, 'val_loss': 0.0850,
-                                'wall_seconds': 100.}}}}
+    # 1e6 multiply-adds: 2e6 FLOPs an image, 3 passes for each of 60,000
+    # training images, 1 for each of 10,000 test images, at 100 GFLOP/s
+    assert backends.floor_seconds(1e6, 100.) == \
+        pytest.approx(2e6 * 190000 / 100e9)
+    assert backends.floor_seconds(1e6, 100., limit=500) == \
+        pytest.approx(2e6 * 2000 / 100e9)
+
+
+def test_engines_are_selected_by_keras_backend_and_onednn():
+    from tools import backends
+    assert backends.engine_env(('.venv', 'tensorflow', False)) == \
+        {'KERAS_BACKEND': 'tensorflow', 'TF_ENABLE_ONEDNN_OPTS': '0'}
+    assert backends.engine_env(('.venv-keras3', 'jax', None)) == \
+        {'KERAS_BACKEND': 'jax'}
+    assert backends.engine_label(('.venv-keras3', 'tensorflow', True)) == \
+        'Keras 3 / TF, oneDNN on'
+
+
+def run_of(engine, x_floor):
+    """Returns a made-up record of the four mains on one engine."""
+    return {'total_seconds': 700., 'floor_seconds': 100., 'x_floor': x_floor,
+            'x_floor_training': x_floor - 0.5, 'limit': None, 'tasks': {
+                '0-vanilla': {'engine': engine, 'epochs': 50,
+                              'val_loss': 0.0850, 'wall_seconds': 100.,
+                              'floor_seconds': 10., 'x_floor': 10.}}}
+
+
+def test_the_section_gives_floors_onednn_and_the_runs_against_the_goal():
+    from tools import backends
+    rows = engine_rows()
+    fastest = dict(run_of('Keras 3 / JAX', 7.), command='x',
+                   calibration_seconds=90., calibration_batches=24,
+                   cpu='a CPU', calibration=rows)
+    record = {'rows': rows, 'command': 'tools/backends.py',
+              'bench_seconds': 100., 'wall_seconds': 5., 'cpu': 'a CPU',
+              'cpu_flags': ['avx2', 'fma'], 'onednn_by_default': False,
+              'matmul_gflops': 90., 'fastest': fastest,
+              'demo': dict(run_of('Keras 2 / TF, oneDNN on', 7.5),
+                           times_fastest=1.07)}
     text = backends.render(record)
-    assert '| 0-vanilla | 4.00 (1.00×) | 5.00 (1.25×) | 2.00 (0.50×) |' \
+    assert 'does not turn on oneDNN by itself here' in text
+    assert 'this one has none of them' in text
+    assert '**90 GFLOP/s**' in text
+    assert '| 0-vanilla | 0.500 | 8.00 (16.0×) | 4.00 (8.0×) | 2.00 (4.0×) |' \
         in text
+    assert '2-convolutional on Keras 2 2.00×' in text
     assert 'Beyond 2% apart: 3-variational.' in text
     assert '— 100 s wall time' in text
+    # the calibration's fastest engine in bold
+    assert '| 0-vanilla | 8.00 | 4.00 | **2.00** |' in text
     # against the specification's 0.0842 after 50 epochs: +0.95%
-    assert '| 0-vanilla | Keras 3.15.1 / jax | 50 | 0.0850 | 0.0842 | ' \
-        '+1.0% | 100 |' in text
-    assert 'all four in **600 s**' in text
-
-
-def test_the_goal_sentence_says_how_far_and_where_the_time_goes():
-    from tools import backends
-    tasks = {'0-vanilla': {'wall_seconds': 90.},
-             '2-convolutional': {'wall_seconds': 2010.}}
-    assert backends.goal_sentence({'total_seconds': 2400., 'tasks': tasks}) \
-        == ('That misses the goal of 10 minutes by 1800 s (4.0 times the '
-            'goal); 2-convolutional alone takes 2010 s of it (84%).')
-    assert backends.goal_sentence({'total_seconds': 580., 'tasks': tasks}) \
-        == 'That meets the goal of 10 minutes.'
+    assert '| 0-vanilla | Keras 3 / JAX | 50 | 0.0850 | 0.0842 | ' \
+        '+1.0% | 100 | 10 | 10.0× |' in text
+    assert '7.00× their combined floor of 100 s' in text
+    assert 'against the goal of 2.0×' in text
+    assert '7.50× the floor, against the goal of 3.5×; 1.07× the time' \
+        in text

@@ -17,6 +17,7 @@ import tempfile
 import time
 
 import matplotlib.pyplot as plt
+import aelib  # noqa: F401  (first: it sets TensorFlow's options)
 import tensorflow as tf
 
 from aelib import ROOT, report

@@ -1,0 +1,4 @@
+"""python -m checker FOLDER: see checker.cli."""
+from checker.cli import main
+
+main()

@@ -1,0 +1,178 @@
+"""The checks that only read the files: the folder's README, and each task
+file's shebang, final newline, executable bit, pycodestyle, docstrings and
+imports. Nothing here runs the learner's code.
+
+Each check returns a result: a dict with the check's id, its verdict
+('pass', 'fail', 'skip' or 'warn'), a one-line message when it did not pass
+and a hint where the fix is known.
+"""
+import ast
+import os
+import stat
+
+SHEBANG = '#!/usr/bin/env python3'
+ALLOWED_IMPORT = 'import tensorflow.keras as keras'
+PYCODESTYLE = '2.11.1'
+
+
+def result(check, verdict='pass', message='', hint=''):
+    """Returns one check's result."""
+    return {'check': check, 'verdict': verdict, 'message': message,
+            'hint': hint}
+
+
+def check_readme(folder):
+    """The school's checker requires a README.md that is not empty."""
+    path = os.path.join(folder, 'README.md')
+    if not os.path.isfile(path):
+        return result('readme', 'fail', 'no README.md in {}: the project '
+                      'requires one'.format(folder))
+    with open(path, 'rb') as f:
+        if not f.read().strip():
+            return result('readme', 'fail', 'README.md is empty')
+    return result('readme')
+
+
+def check_shebang(data):
+    """The first line is exactly #!/usr/bin/env python3."""
+    first = data.split(b'\n', 1)[0]
+    if first.endswith(b'\r'):
+        return result('shebang', 'fail', 'the first line ends in a carriage '
+                      'return (CRLF line endings): the system looks for '
+                      "'python3\\r'", 'convert the file to Unix line endings '
+                      '(dos2unix FILE, or your editor\'s "LF" setting)')
+    if first != SHEBANG.encode():
+        return result('shebang', 'fail', 'first line {!r}; the '
+                      'specification asks for exactly {!r}'.format(
+                          first.decode('utf-8', 'replace')[:60], SHEBANG))
+    return result('shebang')
+
+
+def check_newline(data):
+    """The file ends with a newline."""
+    if not data.endswith(b'\n'):
+        return result('newline', 'fail', 'the file does not end with a '
+                      'newline', 'add a line break after the last line')
+    return result('newline')
+
+
+def check_executable(path):
+    """The file is executable (chmod +x)."""
+    if not os.stat(path).st_mode & stat.S_IXUSR:
+        return result('executable', 'fail', 'the file is not executable',
+                      'chmod +x {}'.format(os.path.basename(path)))
+    return result('executable')
+
+
+def check_pycodestyle(path, shown=3):
+    """pycodestyle 2.11.1 reports nothing; the first violations are shown."""
+    import pycodestyle
+
+    class Collect(pycodestyle.StandardReport):
+        """pycodestyle's report, collecting 'line L:C: code text' strings
+        instead of printing them."""
+
+        def __init__(self, options):
+            """Starts with no violations."""
+            super().__init__(options)
+            self.found = []
+
+        def error(self, line_number, offset, text, check):
+            """Records one violation."""
+            code = super().error(line_number, offset, text, check)
+            if code:
+                self.found.append('line {}:{}: {}'.format(
+                    line_number, offset + 1, text))
+            return code
+
+        def get_file_results(self):
+            """Prints nothing."""
+            return self.file_errors
+
+    lines = pycodestyle.StyleGuide(reporter=Collect).check_files(
+        [path]).found
+    if not lines:
+        return result('pycodestyle')
+    note = '' if pycodestyle.__version__ == PYCODESTYLE else \
+        ' (pycodestyle {} here, the school uses {})'.format(
+            pycodestyle.__version__, PYCODESTYLE)
+    return result('pycodestyle', 'fail', '{} violation{}{}: {}'.format(
+        len(lines), 's' if len(lines) > 1 else '', note,
+        '; '.join(lines[:shown])))
+
+
+def check_documented(tree):
+    """The module, every class and every function (methods included) have
+    a docstring, as `__import__(...).__doc__` would see it."""
+    missing = []
+    if not ast.get_docstring(tree):
+        missing.append('the module')
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.ClassDef, ast.FunctionDef,
+                             ast.AsyncFunctionDef)) \
+                and not ast.get_docstring(node):
+            kind = 'class' if isinstance(node, ast.ClassDef) else 'function'
+            missing.append('{} {} (line {})'.format(kind, node.name,
+                                                    node.lineno))
+    if missing:
+        return result('documented', 'fail', 'no docstring: {}; the '
+                      'specification asks for one on the module, every '
+                      'class and every function'.format(', '.join(missing)))
+    return result('documented')
+
+
+def check_imports(tree):
+    """The only import is `import tensorflow.keras as keras`."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += ['import {}{}'.format(alias.name, ' as ' + alias.asname
+                                           if alias.asname else '')
+                      for alias in node.names
+                      if (alias.name, alias.asname) !=
+                      ('tensorflow.keras', 'keras')]
+        elif isinstance(node, ast.ImportFrom):
+            found.append('from {} import {}'.format(
+                '.' * node.level + (node.module or ''),
+                ', '.join(alias.name for alias in node.names)))
+    if found:
+        return result('imports', 'fail', '{} (line {}); the only import '
+                      'allowed is {!r}'.format(
+                          found[0], first_import_line(tree), ALLOWED_IMPORT),
+                      'use keras.ops / keras.backend instead of numpy or '
+                      'tensorflow' if 'numpy' in found[0] or
+                      'tensorflow' in found[0] else '')
+    return result('imports')
+
+
+def first_import_line(tree):
+    """Returns the line of the first import that is not the allowed one."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) or (
+                isinstance(node, ast.Import) and any(
+                    (a.name, a.asname) != ('tensorflow.keras', 'keras')
+                    for a in node.names)):
+            return node.lineno
+    return 0
+
+
+def check_file(folder, task):
+    """Returns the results of FILE_CHECKS for the task's file in folder."""
+    path = os.path.join(folder, task + '.py')
+    if not os.path.isfile(path):
+        return [result('exists', 'fail', 'no {}.py in {}'.format(task,
+                                                                 folder))]
+    with open(path, 'rb') as f:
+        data = f.read()
+    results = [result('exists'), check_shebang(data), check_newline(data),
+               check_executable(path), check_pycodestyle(path)]
+    try:
+        tree = ast.parse(data, filename=path)
+    except (SyntaxError, ValueError) as error:
+        line = getattr(error, 'lineno', None)
+        message = 'the file does not parse: {}{}'.format(
+            getattr(error, 'msg', error), ' (line {})'.format(line)
+            if line else '')
+        return results + [result('documented', 'fail', message),
+                          result('imports', 'fail', message)]
+    return results + [check_documented(tree), check_imports(tree)]

@@ -27,11 +27,12 @@ TASK_TESTS := tests/test_dense_autoencoders.py tests/test_convolutional.py \
 	tests/test_variational.py tests/test_training.py tests/test_saving.py \
 	tests/test_arguments.py
 
-.PHONY: help venv venv-keras3 torch lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications explore explore-bench clean
+.PHONY: help venv venv-keras3 torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
 	@echo "make demo-fast        the same four mains, each on the engine fastest on this host (timed first)"
+	@echo "make check DIR=PATH   grade the four task files in PATH as the school's checker would (Keras 2 and 3)"
 	@echo "make test             lint, then the test suites on Keras 2, Keras 3 / TensorFlow and Keras 3 / JAX"
 	@echo "make test-keras2      the test suite on TensorFlow 2.15 only"
 	@echo "make test-keras3      the test suite on the newest TensorFlow only (applications end to end: Keras 2)"
@@ -144,3 +145,9 @@ explore-bench: venv-keras3
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(OUT) data .cache
+
+# the self-check: grades the four task files in DIR as the school's checker
+# would, on Keras 2 and Keras 3 (python -m checker -h for its flags)
+DIR ?= .
+check: venv venv-keras3
+	$(PY2) -m checker $(DIR) $(CHECK_FLAGS)

@@ -1,0 +1,220 @@
+"""The self-check (python -m checker): this project's four files pass every
+check on both engines, and each deliberately broken variant of them fails
+exactly the checks it breaks, with its message, and nothing else.
+
+The variants are made here from the project's own files, each by one edit.
+The checker drives both engines' environments itself, so these tests run
+in the Keras 2 suite only."""
+import os
+import shutil
+import stat
+
+import pytest
+
+from conftest import KERAS_3, ROOT, TASKS
+
+pytestmark = pytest.mark.skipif(KERAS_3, reason='the checker runs both '
+                                'engines from the Keras 2 suite')
+
+
+def folder_with(tmp_path, edits=None, drop=()):
+    """Returns a copy of the four task files and the README in tmp_path,
+    with edits {task: function(text) -> text} applied and the tasks in drop
+    left out."""
+    for task in TASKS:
+        if task in drop:
+            continue
+        target = tmp_path / (task + '.py')
+        shutil.copy2(os.path.join(ROOT, task + '.py'), target)
+        if task in (edits or {}):
+            with open(target, newline='') as f:
+                text = f.read()
+            with open(target, 'w', newline='') as f:
+                f.write(edits[task](text))
+    shutil.copy2(os.path.join(ROOT, 'README.md'), tmp_path / 'README.md')
+    return tmp_path
+
+
+def replace(old, new):
+    """Returns an edit replacing old by new (which must be there)."""
+    def edit(text):
+        """Applies the replacement."""
+        assert old in text, old
+        return text.replace(old, new)
+    return edit
+
+
+def check(folder, *flags):
+    """Runs the checker on folder; returns {(task, engine, check): row}."""
+    from checker import cli
+    args = cli.parse_args([str(folder)] + list(flags))
+    return {(r['task'], r['engine'], r['check']): r
+            for r in cli.check_folder(args)}
+
+
+def failed(rows):
+    """Returns {(task, engine, check): message} of the failed checks."""
+    return {key: row['message'] for key, row in rows.items()
+            if row['verdict'] == 'fail'}
+
+
+def test_the_projects_own_files_pass_every_check_on_both_engines(tmp_path):
+    from checker import cli
+    rows = check(ROOT)
+    assert failed(rows) == {}
+    assert {row['verdict'] for row in rows.values()} == {'pass'}
+    # every check of every task on both engines ran
+    from checker import tasks
+    for task in TASKS:
+        for engine in tasks.ENGINES:
+            assert [c for t, e, c in rows if (t, e) == (task, engine)] == \
+                tasks.engine_checks(task)
+    report = cli.gradescope(list(rows.values()), 60.)
+    assert report['score'] == report['max_score'] == len(rows) - 8
+    assert {t['status'] for t in report['tests']} == {'passed'}
+
+
+def test_static_defects_each_fail_only_their_check(tmp_path):
+    folder = folder_with(tmp_path, {
+        '0-vanilla': lambda text: text.replace('\n', '\r\n'),
+        '1-sparse': lambda text: text.rstrip('\n'),
+        '2-convolutional': replace('import tensorflow.keras as keras\n',
+                                   'import tensorflow.keras as keras\n'
+                                   'import numpy as np\n'),
+        '3-variational': replace('#!/usr/bin/env python3',
+                                 '#!/usr/bin/python3'),
+    })
+    rows = check(folder, '--engines')
+    assert set(failed(rows)) == {
+        ('0-vanilla', '', 'shebang'), ('1-sparse', '', 'newline'),
+        # pycodestyle too reports the missing newline (W292)
+        ('1-sparse', '', 'pycodestyle'), ('2-convolutional', '', 'imports'),
+        ('3-variational', '', 'shebang')}
+    assert 'carriage return' in rows['0-vanilla', '', 'shebang']['message']
+    assert 'dos2unix' in rows['0-vanilla', '', 'shebang']['hint']
+    assert rows['2-convolutional', '', 'imports']['message'].startswith(
+        'import numpy as np (line 4)')
+    assert "'#!/usr/bin/python3'" in rows['3-variational', '', 'shebang'][
+        'message']
+
+
+def test_more_static_defects(tmp_path):
+    def undocumented(text):
+        """Removes the docstring of check_arguments."""
+        start = text.index('def check_arguments')
+        body = text.rfind('\n', 0, text.index('"""', start)) + 1
+        end = text.index('\n', text.index('"""', body + 8)) + 1
+        return text[:body] + text[end:]
+    folder = folder_with(tmp_path, {
+        '0-vanilla': replace('    return encoder, decoder, auto',
+                             '    return encoder,decoder, auto'),
+        '1-sparse': undocumented,
+    }, drop=('3-variational',))
+    os.chmod(folder / '2-convolutional.py', stat.S_IRUSR | stat.S_IWUSR)
+    (folder / 'README.md').write_text('')
+    rows = check(folder, '--engines')
+    assert set(failed(rows)) == {
+        ('folder', '', 'readme'), ('0-vanilla', '', 'pycodestyle'),
+        ('1-sparse', '', 'documented'), ('2-convolutional', '', 'executable'),
+        ('3-variational', '', 'exists')}
+    assert 'E231' in rows['0-vanilla', '', 'pycodestyle']['message']
+    assert 'function check_arguments' in rows[
+        '1-sparse', '', 'documented']['message']
+    assert rows['3-variational', '', 'shebang']['message'] == \
+        'skipped: exists failed'
+
+
+# the decoder's upsampled convolutions and their activation
+CONV_DECODER = ("        x = keras.layers.Conv2D(n_filters, (3, 3), "
+                "padding='same',\n                                "
+                "activation='relu')(x)\n        x = keras.layers."
+                "UpSampling2D")
+
+
+@pytest.mark.parametrize('task, edit, broken, message', [
+    ('0-vanilla', replace('    return encoder, decoder, auto',
+                          '    auto.summary()\n'
+                          '    return encoder, decoder, auto'),
+     {'quiet', 'main_output'}, "prints while building: 'Model: "),
+    ('0-vanilla', replace("latent = keras.layers.Dense(latent_dims, "
+                          "activation='relu')",
+                          "latent = keras.layers.Dense(latent_dims, "
+                          "activation='sigmoid')"),
+     {'structure', 'variants'}, "encoder layer 3 (Dense): activation "
+     "'sigmoid'; every layer but the decoder's last is relu"),
+    ('2-convolutional', replace("padding='valid'", "padding='same'"),
+     {'structure', 'variants', 'trains', 'main_output'},
+     "decoder layer 5 (Conv2D): padding 'same'; the decoder's second-to-last "
+     "convolution uses valid padding"),
+    ('2-convolutional', replace(CONV_DECODER, CONV_DECODER.replace(
+        'Conv2D(n_filters', 'Conv2D(2 * n_filters')),
+     {'structure', 'variants'},
+     'decoder layer 1 (Conv2D): 16 filters; expected 8'),
+], ids=['prints', 'activation', 'same-for-valid', 'filters'])
+def test_model_defects_fail_exactly_their_checks(tmp_path, task, edit,
+                                                 broken, message):
+    rows = check(folder_with(tmp_path, {task: edit}), '--tasks', task,
+                 '--engines', 'keras2')
+    assert {key[2] for key in failed(rows)} == broken
+    first = [key for key in rows if key[2] in broken][0]
+    assert rows[first]['message'].startswith(message), rows[first]
+
+
+SAMPLING_LOSS = '        self.add_loss(ops.mean(kl))\n'
+
+
+@pytest.mark.parametrize('edit, broken, message', [
+    (lambda text: text.replace(
+        '[z, z_mean, z_log_var], name', '[z_mean, z_log_var, z], name')
+     .replace('encoder(inputs)[0]', 'encoder(inputs)[2]'),
+     {'structure', 'vae_outputs', 'vae_loss', 'variants'},
+     'encoder output log variance (Sampling): expected a Dense layer'),
+    (replace(SAMPLING_LOSS, ''), {'vae_loss'}, 'the KL term is missing'),
+    (replace(' * y_pred.shape[-1]', ''), {'vae_loss'},
+     'the cross-entropy averaged over the pixels plus the KL term'),
+], ids=['order', 'no-kl', 'averaged'])
+def test_vae_defects_fail_exactly_their_checks(tmp_path, edit, broken,
+                                               message):
+    rows = check(folder_with(tmp_path, {'3-variational': edit}), '--tasks',
+                 '3-variational', '--engines', 'keras2')
+    assert {key[2] for key in failed(rows)} == broken
+    first = [key for key in rows if key[2] in broken][0]
+    assert message in rows[first]['message'], rows[first]
+
+
+def test_symbolic_backend_ops_build_on_keras_2_only(tmp_path):
+    def edit(text):
+        """Adds the KL term with keras.backend ops on symbolic tensors."""
+        return replace(SAMPLING_LOSS, '')(text).replace(
+            '    auto.compile(',
+            '    kl = -0.5 * keras.backend.sum(1 + z_log_var - keras.backend.'
+            'square(z_mean) - keras.backend.exp(z_log_var), axis=-1)\n'
+            '    auto.add_loss(keras.backend.mean(kl))\n    auto.compile(')
+    rows = check(folder_with(tmp_path, {'3-variational': edit}), '--tasks',
+                 '3-variational')
+    assert set(failed(rows)) == {('3-variational', '', 'pycodestyle'),
+                                 ('3-variational', 'keras3', 'builds')}
+    assert 'self.add_loss' in rows['3-variational', 'keras3', 'builds'][
+        'hint']
+    assert rows['3-variational', 'keras3', 'structure']['verdict'] == 'skip'
+
+
+def test_a_module_that_hangs_or_raises_fails_its_import(tmp_path):
+    folder = folder_with(tmp_path, {
+        '0-vanilla': replace('import tensorflow.keras as keras\n',
+                             'import tensorflow.keras as keras\nwhile True:\n'
+                             '    pass\n'),
+        '1-sparse': replace('import tensorflow.keras as keras\n',
+                            'import tensorflow.keras as keras\nraise '
+                            'RuntimeError("broken on purpose")\n'),
+    })
+    rows = check(folder, '--tasks', '0-vanilla', '1-sparse', '--engines',
+                 'keras2', '--timeout', '20')
+    assert set(failed(rows)) == {('0-vanilla', 'keras2', 'imports_cleanly'),
+                                 ('1-sparse', 'keras2', 'imports_cleanly')}
+    assert rows['0-vanilla', 'keras2', 'imports_cleanly']['message'] == \
+        'timed out after 20 s'
+    assert 'RuntimeError: broken on purpose' in rows[
+        '1-sparse', 'keras2', 'imports_cleanly']['message']
+    assert rows['1-sparse', 'keras2', 'builds']['message'] == \
+        'skipped: imports_cleanly failed'

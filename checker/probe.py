@@ -123,6 +123,9 @@ def build(module, arguments, seen):
         others = [name for name, value in vars(module).items()
                   if callable(value) and not name.startswith('_')
                   and getattr(value, '__module__', '') == module.__name__]
+        # an older edition named the function after its task ('sparse')
+        named = [name for name in others if name in module.__name__]
+        others = named or others
         return ('fail', 'no function autoencoder in the file',
                 'the current specification names the function autoencoder'
                 + (' (found: {})'.format(', '.join(others)) if others

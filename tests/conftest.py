@@ -11,16 +11,12 @@ import pytest  # noqa: E402
 from aelib import ROOT, task  # noqa: E402,F401  (before TensorFlow)
 import tensorflow as tf  # noqa: E402
 
+# the four tasks and the arguments of the spec's mains, as the checker has
+# them
+from checker.tasks import MAIN_ARGS, TASKS  # noqa: E402,F401
+
 keras = tf.keras
 KERAS_3 = hasattr(keras, 'ops')
-TASKS = ('0-vanilla', '1-sparse', '2-convolutional', '3-variational')
-# the arguments of the spec's mains
-MAIN_ARGS = {
-    '0-vanilla': (784, [128, 64], 32),
-    '1-sparse': (784, [128, 64], 32, 10e-6),
-    '2-convolutional': ((28, 28, 1), [16, 8, 8], (4, 4, 8)),
-    '3-variational': (784, [512], 2),
-}
 
 
 def layers(model):

@@ -184,3 +184,14 @@ def test_the_section_gives_floors_onednn_and_the_runs_against_the_goal():
     assert 'against the goal of 2.0×' in text
     assert '7.50× the floor, against the goal of 3.5×; 1.07× the time' \
         in text
+
+
+def test_calibration_estimates_an_epoch_from_timed_batches(capsys):
+    from tools import calibrate
+    calibrate.main(['--tasks', 'vanilla', '--batches', '8'])
+    import json
+    seconds = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(seconds) == {'vanilla', 'seconds'}
+    # at least the 235 + 40 batches at a few microseconds each, and far
+    # from a minute for a 784-128-64-32 model
+    assert 0.001 < seconds['vanilla'] < 60

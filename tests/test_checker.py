@@ -150,7 +150,20 @@ CONV_DECODER = ("        x = keras.layers.Conv2D(n_filters, (3, 3), "
         'Conv2D(n_filters', 'Conv2D(2 * n_filters')),
      {'structure', 'variants'},
      'decoder layer 1 (Conv2D): 16 filters; expected 8'),
-], ids=['prints', 'activation', 'same-for-valid', 'filters'])
+    ('0-vanilla', replace("optimizer='adam'", "optimizer='sgd'"),
+     {'compiled'}, 'auto is compiled with SGD; the specification asks for '
+     'adam'),
+    ('0-vanilla', replace("    auto.compile(optimizer='adam'",
+                          "    still = keras.optimizers.Adam(0.0)\n"
+                          "    auto.compile(optimizer=still"),
+     {'trains'}, 'the loss did not fall in 3 epochs on 512 images'),
+    ('1-sparse', replace('keras.regularizers.l1(lambtha)',
+                         'keras.regularizers.l2(lambtha)'),
+     {'regularizer'}, "encoder's latent layer: activity regularizer L2"),
+    ('1-sparse', replace('def autoencoder(', 'def sparse('), {'builds'},
+     'no function autoencoder in the file'),
+], ids=['prints', 'activation', 'same-for-valid', 'filters', 'optimizer',
+        'not-learning', 'regularizer', 'older-name'])
 def test_model_defects_fail_exactly_their_checks(tmp_path, task, edit,
                                                  broken, message):
     rows = check(folder_with(tmp_path, {task: edit}), '--tasks', task,
@@ -158,6 +171,10 @@ def test_model_defects_fail_exactly_their_checks(tmp_path, task, edit,
     assert {key[2] for key in failed(rows)} == broken
     first = [key for key in rows if key[2] in broken][0]
     assert rows[first]['message'].startswith(message), rows[first]
+    if 'builds' in broken:
+        assert '(found: sparse)' in rows[first]['hint']
+        assert rows[task, 'keras2', 'main_output']['message'] == \
+            'skipped: builds failed'
 
 
 SAMPLING_LOSS = '        self.add_loss(ops.mean(kl))\n'
@@ -180,6 +197,9 @@ def test_vae_defects_fail_exactly_their_checks(tmp_path, edit, broken,
     assert {key[2] for key in failed(rows)} == broken
     first = [key for key in rows if key[2] in broken][0]
     assert message in rows[first]['message'], rows[first]
+    # a loss of another scale trains other numbers: a warning, not a fault
+    assert rows['3-variational', 'keras2', 'seeded_value']['verdict'] == \
+        'warn'
 
 
 def test_symbolic_backend_ops_build_on_keras_2_only(tmp_path):
@@ -218,3 +238,28 @@ def test_a_module_that_hangs_or_raises_fails_its_import(tmp_path):
         '1-sparse', 'keras2', 'imports_cleanly']['message']
     assert rows['1-sparse', 'keras2', 'builds']['message'] == \
         'skipped: imports_cleanly failed'
+
+
+def test_the_command_exits_1_and_writes_gradescopes_schema(tmp_path,
+                                                           capsys):
+    from checker import cli
+    (tmp_path / 'files').mkdir()
+    folder = folder_with(tmp_path / 'files', drop=('2-convolutional',))
+    with pytest.raises(SystemExit) as stop:
+        cli.main([str(folder), '--engines', '--json',
+                  str(tmp_path / 'results.json')])
+    assert stop.value.code == 1
+    table = capsys.readouterr().out
+    assert 'FAIL 2-convolutional                exists: no ' \
+        '2-convolutional.py in' in table
+    import json
+    report = json.loads((tmp_path / 'results.json').read_text())
+    assert set(report) == {'score', 'max_score', 'execution_time', 'tests'}
+    test = [t for t in report['tests'] if t['name'] ==
+            '2-convolutional: exists'][0]
+    assert (test['status'], test['score'], test['max_score']) == \
+        ('failed', 0, 1)
+    assert test['extra_data'] == {'task': '2-convolutional', 'engine': '',
+                                  'check': 'exists', 'verdict': 'fail'}
+    # 1 README + 4 files x 7 checks, 7 of them those of the missing file
+    assert (report['score'], report['max_score']) == (22, 29)

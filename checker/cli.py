@@ -65,9 +65,13 @@ def copy_folder(folder, into):
 
 
 def interpreter(engine):
-    """Returns the Python of an engine's environment, or None."""
-    path = os.path.join(ROOT, ENGINE_ENVS[engine][0], 'bin', 'python')
-    return path if os.path.exists(path) else None
+    """Returns the Python of an engine's environment, or None where it is
+    not (or not yet wholly) installed: the Makefile marks an environment
+    whose installation finished with a file .installed."""
+    folder = os.path.join(ROOT, ENGINE_ENVS[engine][0])
+    if not os.path.exists(os.path.join(folder, '.installed')):
+        return None
+    return os.path.join(folder, 'bin', 'python')
 
 
 def run_probe(task, engine, folder, timeout):

@@ -12,6 +12,10 @@ OUT ?= outputs
 HOST ?= 127.0.0.1
 PORT ?= 7860
 PIP := --disable-pip-version-check --quiet
+# every training command resumes an interrupted run of itself; FRESH=1
+# discards that progress and starts afresh
+FRESH ?=
+FRESH_FLAG := $(if $(FRESH),--fresh)
 # The tests' models are tiny, so JAX spends their time compiling them with
 # XLA rather than running them: without XLA's backend optimizations the JAX
 # tests take half the time, with the same results (within the tests'
@@ -27,7 +31,7 @@ TASK_TESTS := tests/test_dense_autoencoders.py tests/test_convolutional.py \
 	tests/test_variational.py tests/test_training.py tests/test_saving.py \
 	tests/test_arguments.py
 
-.PHONY: help venv venv-keras3 torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications explore explore-bench clean
+.PHONY: help venv venv-keras3 torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -45,6 +49,9 @@ help:
 	@echo "make applications     anomaly detection, compression, denoising, theory notes, H&S 2006:"
 	@echo "                      results/, README"
 	@echo "                      (one of them: make applications APPS=denoising)"
+	@echo "make learn            the specification's learning objectives and quiz, answered: docs/learn.md"
+	@echo "make interruption     what an interruption costs: a main stopped halfway and resumed, against a whole run"
+	@echo "                      (every training command resumes where it stopped; FRESH=1 starts afresh)"
 	@echo "make explore [PORT=N] the explorer: a local page to play with the models (http://127.0.0.1:7860/)"
 	@echo "make explore-bench    the explorer's endpoints timed, and its screenshots: results/, README"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
@@ -99,11 +106,25 @@ test-jax: venv-keras3
 test:
 	$(MAKE) --no-print-directory -j3 --output-sync=target test-keras2 lint test-keras3 test-jax
 
+# Each finished main is noted in .cache/make/; after an interruption `make
+# demo` runs again from the main in progress (which resumes at its last
+# finished epoch), and once all four have finished the next `make demo`
+# starts afresh. An interrupted command exits with 130 (Ctrl-C) or 143.
+DONE = .cache/make/$(1)
+space := $(subst ,, )
 demo: venv
-	@for n in $(MAINS); do \
+	@done=$(call DONE,demo-$(EPOCHS)-$(subst /,_,$(OUT))); \
+	if [ -n "$(FRESH)" ] || [ -f $$done/all ]; then rm -rf $$done; fi; \
+	mkdir -p $$done; \
+	for n in $(MAINS); do \
+		if [ -f $$done/$$n ]; then \
+			echo "== test_files/$$n-main.py: finished in an earlier run of make demo"; continue; \
+		fi; \
 		echo "== test_files/$$n-main.py --epochs $(EPOCHS)"; \
-		$(PY2) test_files/$$n-main.py --epochs $(EPOCHS) --out $(OUT) || exit 1; \
-	done
+		$(PY2) test_files/$$n-main.py --epochs $(EPOCHS) --out $(OUT) $(FRESH_FLAG) || exit $$?; \
+		touch $$done/$$n; \
+	done; \
+	touch $$done/all
 
 # PyTorch for Keras 3's third engine: optional, so a failed install only
 # leaves that engine out of the measurements
@@ -112,36 +133,60 @@ torch: venv-keras3
 		echo "PyTorch did not install: Keras 3 / PyTorch is left out"
 
 demo-fast: venv venv-keras3 torch
-	$(PY2) tools/backends.py --fastest --epochs $(EPOCHS) --out $(OUT) --json results/backends.json --readme README.md
+	$(PY2) tools/backends.py --fastest --epochs $(EPOCHS) --out $(OUT) --json results/backends.json --readme docs/engines.md
+	$(PY2) tools/glance.py
 
 # the four mains on every engine, then on their fastest and on make demo's,
 # side by side in one run (the "× floor" goal), then the settings tried
 bench-backends: venv venv-keras3 torch
-	$(PY2) tools/backends.py --epochs $(BENCH_EPOCHS) --json results/backends.json --readme README.md
-	$(PY2) tools/backends.py --fastest --with-demo --epochs $(EPOCHS) --json results/backends.json --readme README.md
-	$(PY2) tools/backends.py --trials --json results/backends.json --readme README.md
+	$(PY2) tools/backends.py --epochs $(BENCH_EPOCHS) --json results/backends.json --readme docs/engines.md
+	$(PY2) tools/backends.py --fastest --with-demo --epochs $(EPOCHS) --json results/backends.json --readme docs/engines.md
+	$(PY2) tools/backends.py --trials --json results/backends.json --readme docs/engines.md
+	$(PY2) tools/glance.py
 
 bench: venv
-	$(PY2) tools/bench.py --epochs $(EPOCHS) --json results/results.json --readme README.md
+	$(PY2) tools/bench.py --epochs $(EPOCHS) --json results/results.json --readme docs/results.md $(FRESH_FLAG)
+	$(PY2) tools/glance.py
 
 bench-keras3: venv-keras3
-	$(PY3) tools/bench.py --epochs $(EPOCHS) --json results/results-keras3.json --readme README.md
+	$(PY3) tools/bench.py --epochs $(EPOCHS) --json results/results-keras3.json --readme docs/results.md
 
 ablation: venv
 	$(PY2) tools/vae_kl_ablation.py --epochs $(EPOCHS) --json results/vae-kl-ablation.json
-	$(PY2) tools/bench.py --json results/results.json --readme README.md --render
+	$(PY2) tools/bench.py --json results/results.json --readme docs/results.md --render
 
 applications: venv
-	@for app in $(APPS); do \
+	@done=$(call DONE,applications-$(subst $(space),-,$(strip $(APPS)))); \
+	if [ -n "$(FRESH)" ] || [ -f $$done/all ]; then rm -rf $$done; fi; \
+	mkdir -p $$done; \
+	for app in $(APPS); do \
+		if [ -f $$done/$$app ]; then \
+			echo "== applications/$$app.py: finished in an earlier run of make applications"; continue; \
+		fi; \
 		echo "== applications/$$app.py"; \
-		$(PY2) applications/$$app.py --readme || exit 1; \
-	done
+		$(PY2) applications/$$app.py --readme $(FRESH_FLAG) || exit $$?; \
+		touch $$done/$$app; \
+	done; \
+	touch $$done/all
+	$(PY2) tools/glance.py
+
+# the learning objectives and quiz, answered from the project's records;
+# trains the vanilla model (twice) and the VAE for EPOCHS first
+learn: venv
+	$(PY2) tools/learn.py --epochs $(EPOCHS) --readme docs/learn.md
+
+# the time an interruption costs: the convolutional main for 10 epochs,
+# whole, then stopped by SIGINT halfway through epoch 5 and run again
+interruption: venv
+	$(PY2) tools/interruption.py --readme docs/resuming.md
+	$(PY2) tools/glance.py
 
 explore: venv-keras3
 	$(PY3) -m explorer --host $(HOST) --port $(PORT)
 
 explore-bench: venv-keras3
-	$(PY3) -m explorer.bench --readme README.md
+	$(PY3) -m explorer.bench --readme docs/explorer.md
+	$(PY2) tools/glance.py
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(OUT) data .cache

@@ -6,6 +6,7 @@ the applications use its flags and seeding too.
 import argparse
 import importlib.metadata
 import json
+import os
 import sys
 import time
 
@@ -14,7 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import tensorflow as tf
 
-from aelib import datasets, task
+from aelib import datasets, progress, task
 
 # the four mains' models: the task file, the arguments the main passes to
 # its factory, and the shape of one input image
@@ -58,7 +59,15 @@ def parse_args(description, argv=None):
     parser.add_argument('--metrics', metavar='FILE',
                         help='also write the run\'s losses, epoch times and '
                              'printed values to this JSON file')
-    return parser.parse_args(argv)
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard the progress an interrupted run of the '
+                             'same command kept, and start afresh')
+    args = parser.parse_args(argv)
+    args.command = os.path.splitext(os.path.basename(sys.argv[0]))[0]
+    args.progress = progress.Progress(
+        args.command, {'epochs': args.epochs, 'limit': args.limit},
+        fresh=args.fresh)
+    return args
 
 
 def load_data(args, name='mnist'):
@@ -93,22 +102,6 @@ def seed(value=0):
     tf.keras.utils.set_random_seed(value)
 
 
-class EpochTimer(tf.keras.callbacks.Callback):
-    """Records the wall-clock seconds of every epoch in self.seconds."""
-
-    def on_train_begin(self, logs=None):
-        """Starts with no epochs timed."""
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        """Notes when the epoch starts."""
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        """Records how long the epoch took, validation included."""
-        self.seconds.append(time.perf_counter() - self.start)
-
-
 class EpochLine(tf.keras.callbacks.Callback):
     """Prints one line per epoch: name, epoch k/N, the loss and the logged
     values named in keys, and the epoch's seconds."""
@@ -134,10 +127,15 @@ class EpochLine(tf.keras.callbacks.Callback):
             time.perf_counter() - self.start), file=sys.stderr)
 
 
-def callbacks(args):
-    """Returns the callbacks the mains pass to fit (an epoch timer)."""
-    args.timer = EpochTimer()
-    return [args.timer]
+def fit(args, model, x, y, **arguments):
+    """Trains model as model.fit(x, y, **arguments) would, one epoch at a
+    time, keeping its progress (aelib.progress) so that the same command
+    run again after an interruption resumes from the last finished epoch.
+    Returns the History of every epoch (their seconds in .seconds)."""
+    number = args.command.split('-')[0]
+    name = (list(TASK_MODELS)[int(number)] if number in ('0', '1', '2', '3')
+            else args.command)
+    return args.progress.fit(name, model, x, y, **arguments)
 
 
 def count_macs(model):
@@ -166,8 +164,9 @@ def peak_memory_mb():
 
 
 def finish(args, name, auto, history, printed):
-    """Writes the metrics file if asked, then shows the figures if a display
-    is available (otherwise they are only saved)."""
+    """Writes the metrics file if asked, removes the run's progress (it is
+    complete), then shows the figures if a display is available (otherwise
+    they are only saved)."""
     if args.metrics:
         record = {
             'task': name,
@@ -183,13 +182,15 @@ def finish(args, name, auto, history, printed):
             'macs_per_sample': count_macs(auto),
             'loss': history.history['loss'],
             'val_loss': history.history['val_loss'],
-            'epoch_seconds': args.timer.seconds,
+            'epoch_seconds': history.seconds,
             'peak_memory_mb': peak_memory_mb(),
             'printed': printed,
         }
-        with open(args.metrics, 'w') as f:
-            json.dump(record, f, indent=1)
+        with args.progress.critical():
+            with open(args.metrics, 'w') as f:
+                json.dump(record, f, indent=1)
         print('wrote {}'.format(args.metrics), file=sys.stderr)
+    args.progress.finish()
     backend = matplotlib.get_backend().lower()
     if not args.no_show and backend not in NON_INTERACTIVE:
         plt.show()

@@ -99,19 +99,36 @@ class RBM:
             parameter += velocity
         return float(np.sum((visible - reconstruction) ** 2) / len(visible))
 
+    def state(self):
+        """Returns everything training changes: the parameters, their
+        velocities and the random generator's state."""
+        return {'hidden': self.hidden, 'parameters': self.parameters(),
+                'velocity': list(self.velocity),
+                'rng': self.rng.bit_generator.state}
+
+    def set_state(self, state):
+        """Sets what state() returned."""
+        self.hidden = state['hidden']
+        self.weights, self.visible_bias, self.hidden_bias = [
+            np.array(p, np.float32) for p in state['parameters']]
+        self.velocity = [np.array(v, np.float32) for v in state['velocity']]
+        self.rng.bit_generator.state = state['rng']
+
     def fit(self, data, epochs, batch_size=100, learning_rate=None,
             weight_cost=2e-4, momentum=(0.5, 0.9), switch_epoch=5,
-            name='rbm'):
+            name='rbm', errors=(), after_epoch=None):
         """Trains on data (n, n_visible, values in [0, 1]) for epochs,
         shuffled anew each epoch; learning rate 0.1 for logistic hidden
         units and 0.001 for linear ones unless given; the momentum moves
         from momentum[0] to momentum[1] after switch_epoch epochs. Prints
-        one line per epoch; returns the reconstruction errors per epoch."""
+        one line per epoch; returns the reconstruction errors per epoch.
+        errors: those of the epochs already trained (training resumes after
+        them); after_epoch(errors) is called after each epoch."""
         if learning_rate is None:
             learning_rate = 0.1 if self.hidden == 'logistic' else 1e-3
         data = np.asarray(data, np.float32)
-        errors = []
-        for epoch in range(epochs):
+        errors = list(errors)
+        for epoch in range(len(errors), epochs):
             began = time.perf_counter()
             order = self.rng.permutation(len(data))
             speed = momentum[0] if epoch < switch_epoch else momentum[1]
@@ -124,13 +141,17 @@ class RBM:
             print('{} epoch {}/{}: reconstruction error {:.3f} ({:.1f} s)'
                   .format(name, epoch + 1, epochs, errors[-1],
                           time.perf_counter() - began), file=sys.stderr)
+            if after_epoch is not None:
+                after_epoch(errors)
         return errors
 
 
-def train_stack(data, sizes, epochs, seed=0, rbms=()):
+def train_stack(data, sizes, epochs, seed=0, rbms=(), progress=None):
     """Trains RBMs greedily for the layer sizes (e.g. [784, 1000, 500, 250,
     30]): logistic hidden units, linear ones on top. rbms: already trained
-    RBMs for the lowest layers, reused as they are. Returns the list."""
+    RBMs for the lowest layers, reused as they are. progress: an
+    aelib.progress.Progress that keeps each RBM after every epoch (and
+    resumes from it). Returns the list."""
     rbms = list(rbms)
     for rbm in rbms:
         data = rbm.hidden_means(data)
@@ -138,7 +159,27 @@ def train_stack(data, sizes, epochs, seed=0, rbms=()):
         top = depth == len(sizes) - 2
         rbm = RBM(sizes[depth], sizes[depth + 1],
                   'linear' if top else 'logistic', seed=seed + depth)
-        rbm.fit(data, epochs, name='rbm {}-{}'.format(*sizes[depth:depth + 2]))
+        name = 'rbm {}-{}'.format(*sizes[depth:depth + 2])
+        key = 'rbm-{}-{}-seed{}'.format(sizes[depth], sizes[depth + 1],
+                                        seed + depth)
+        errors, after_epoch = (), None
+        if progress is not None:
+            kept = progress.kept(key)
+            if kept is not None:
+                rbm.set_state(kept['state'])
+                errors = kept['errors']
+                progress.say('resuming {} at epoch {} of {}'.format(
+                    name, len(errors) + 1, epochs) if len(errors) < epochs
+                    else '{}: trained in an earlier run'.format(name))
+
+            def after_epoch(errors, rbm=rbm, key=key):
+                """Keeps the RBM and its errors."""
+                progress.keep(key, {'state': rbm.state(),
+                                    'errors': errors})
+                progress.where = 'in {} after epoch {} of {}'.format(
+                    name, len(errors), epochs)
+        rbm.fit(data, epochs, name=name, errors=errors,
+                after_epoch=after_epoch)
         rbms.append(rbm)
         data = rbm.hidden_means(data)
     return rbms

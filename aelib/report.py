@@ -14,7 +14,6 @@ import os
 import platform
 import sys
 import tempfile
-import time
 
 import numpy as np
 
@@ -203,6 +202,7 @@ def parser(doc, name, epochs, readme='README.md'):
                         '(quick runs; default: all)')
     result.add_argument('--out', default='results', metavar='DIR',
                         help='folder for the figures (default: results)')
+    result.set_defaults(command=name)
     path = 'results/{}.json'.format(name)
     result.add_argument('--json', default=path, metavar='FILE',
                         help='where to write the rows (default: {})'
@@ -212,7 +212,25 @@ def parser(doc, name, epochs, readme='README.md'):
                         '(default: {})'.format(name, readme))
     result.add_argument('--render', action='store_true',
                         help='only rewrite the README section from --json')
+    result.add_argument('--fresh', action='store_true',
+                        help='discard the progress an interrupted run of the '
+                        'same command kept, and start afresh')
     return result
+
+
+# the flags that say where a run writes, not what it computes
+OUTPUT_FLAGS = ('out', 'json', 'readme', 'render', 'fresh', 'no_show',
+                'metrics', 'figures', 'command')
+
+
+def open_progress(args, command):
+    """Opens the progress of the command (its name) run with args, and
+    keeps it in args.progress."""
+    from aelib import progress
+    flags = {key: value for key, value in sorted(vars(args).items())
+             if key not in OUTPUT_FLAGS}
+    args.progress = progress.Progress(command, flags, fresh=args.fresh)
+    return args.progress
 
 
 def run_application(args, run, render, begin, end):
@@ -221,7 +239,15 @@ def run_application(args, run, render, begin, end):
     record is read from it instead), then the figures run() drew (kept in
     args.pending until the record is safe); then, with --readme,
     render(record) replaces the README section between the markers begin
-    and end. Missing data exits with its one-line message."""
+    and end. Missing data exits with its one-line message.
+
+    The run keeps its progress in args.progress (aelib.progress): run()
+    trains through args.progress.fit and keeps each finished model's or
+    experiment's results through args.progress.step, so that the same
+    command run again after an interruption resumes; the progress is
+    removed once the record and figures are written. The record's
+    wall_seconds count the work of every run it took (sessions: how many,
+    when more than one)."""
     from aelib import plots
     from aelib.datasets import DataError
     if args.render and not args.readme:
@@ -230,15 +256,19 @@ def run_application(args, run, render, begin, end):
     if args.render:
         record = read_record(args.json)
     else:
-        started = time.perf_counter()
+        progress = open_progress(args, args.command)
         args.pending = []
         try:
             record = run(args)
         except DataError as error:
             sys.exit('error: {}'.format(error))
-        record['wall_seconds'] = round(time.perf_counter() - started, 1)
-        write_json(args.json, record)
-        plots.write_pending(args)
+        record['wall_seconds'] = round(progress.elapsed(), 1)
+        if progress.manifest['sessions'] > 1:
+            record['sessions'] = progress.manifest['sessions']
+        with progress.critical():
+            write_json(args.json, record)
+            plots.write_pending(args)
+        progress.finish()
     if args.readme:
         update_readme(args.readme, begin, end, render(record))
 

@@ -9,10 +9,10 @@ estimate of -log p(x); then input complexity (Serra et al., ICLR 2020) and
 a density over summary statistics (DoSE, Morningstar et al., AISTATS 2021),
 both fitted on the held-out in-distribution training images only.
 Writes results/anomaly.json, the figures results/anomaly-*.png and, with
---readme, the README's section.
+--readme, its page docs/anomaly.md.
 """
 import sys
-import time
+from functools import partial
 
 import numpy as np
 
@@ -41,7 +41,8 @@ GOAL = 0.999
 
 def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
-    parser = report.parser(__doc__, 'anomaly', 20)
+    parser = report.parser(__doc__, 'anomaly', 20,
+                           'docs/anomaly.md')
     parser.add_argument('--k', type=mains.positive_int, default=100,
                         metavar='K', help='importance samples of the IWAE '
                         'estimate (default: 100)')
@@ -114,6 +115,27 @@ def score_sets(name, held, test, ood, bits):
     return out
 
 
+def train_and_score(args, inlier, outlier, name, train, held, test, ood,
+                    direction_bits):
+    """Trains the model name on the inlier's training images (its progress
+    kept every epoch); returns its training seconds and every score's
+    values on the held-out, test and outlier images."""
+    shape = MODELS[name][2]
+    print('== {} -> {}: {}'.format(inlier, outlier, name), file=sys.stderr)
+    encoder, decoder, auto = mains.build(name)
+    history = args.progress.fit(
+        '{}.{}'.format(inlier, name), auto, train.reshape((-1,) + shape),
+        train.reshape((-1,) + shape), epochs=args.epochs, batch_size=256,
+        shuffle=True, verbose=2, validation_data=(
+            held.reshape((-1,) + shape), held.reshape((-1,) + shape)))
+    rng = np.random.default_rng(0)
+    stats = [summaries(name, encoder, decoder, x, args.k, rng)
+             for x in (held, test, ood)]
+    return {'seconds': round(sum(history.seconds), 1),
+            'scores': [[score, inl, outl] for score, (inl, outl) in
+                       score_sets(name, *stats, direction_bits).items()]}
+
+
 def run(args):
     """Trains every model in both directions, scores, and returns the
     record written to --json; draws the figures on the way."""
@@ -131,23 +153,11 @@ def run(args):
         direction_bits = (bits[inlier]['train'][-holdout:],
                           bits[inlier]['test'], bits[outlier]['test'])
         for name in args.models:
-            shape = MODELS[name][2]
-            print('== {} -> {}: {}'.format(inlier, outlier, name),
-                  file=sys.stderr)
-            encoder, decoder, auto = mains.build(name)
-            began = time.perf_counter()
-            auto.fit(train.reshape((-1,) + shape),
-                     train.reshape((-1,) + shape), epochs=args.epochs,
-                     batch_size=256, shuffle=True, verbose=2,
-                     validation_data=(held.reshape((-1,) + shape),
-                                      held.reshape((-1,) + shape)))
-            train_seconds['{}/{}'.format(inlier, name)] = round(
-                time.perf_counter() - began, 1)
-            rng = np.random.default_rng(0)
-            stats = [summaries(name, encoder, decoder, x, args.k, rng)
-                     for x in (held, test, ood)]
-            for score, (inl, outl) in score_sets(name, *stats,
-                                                 direction_bits).items():
+            result = args.progress.step('{}.{}'.format(inlier, name), partial(
+                train_and_score, args, inlier, outlier, name, train, held,
+                test, ood, direction_bits))
+            train_seconds['{}/{}'.format(inlier, name)] = result['seconds']
+            for score, inl, outl in result['scores']:
                 auroc, auprc, fpr = scores.metrics(inl, outl)
                 rows.append({'in_distribution': inlier,
                              'out_of_distribution': outlier, 'model': name,
@@ -385,7 +395,7 @@ def render(record):
         'this pair was found.',
         '',
     ]
-    text += report.figure_links(FIGURES) + [README_END]
+    text += report.figure_links(FIGURES, '../results') + [README_END]
     return '\n'.join(text)
 
 

@@ -11,10 +11,10 @@ its own, applications/dimensionality.py).
 Rate: each code quantized to one byte per number (ranges from the training
 codes), against PNG and JPEG files of the images; the decoder's weights are
 not counted. Writes results/compression.json, the figures
-results/compression-*.png and, with --readme, the README's section.
+results/compression-*.png and, with --readme, its page docs/compression.md.
 """
 import sys
-import time
+from functools import partial
 
 import numpy as np
 from sklearn.decomposition import PCA
@@ -33,7 +33,8 @@ STRIP = 10
 
 def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
-    return report.parser(__doc__, 'compression', 20).parse_args(argv)
+    parser = report.parser(__doc__, 'compression', 20, 'docs/compression.md')
+    return parser.parse_args(argv)
 
 
 def row(method, code_size, quantized, nbytes, errors, epochs, **extra):
@@ -80,6 +81,35 @@ def code_rows(method, encode, decode, train, test, epochs, size):
                 imaging.sse(test, rebuilt), epochs)], rebuilt
 
 
+def train_coder(args, method, name, arguments, size, epochs, train, test):
+    """Trains the task model name (the factory's arguments, or the mains'
+    if empty) on train, its progress kept every epoch; returns its seconds,
+    rows and the first STRIP test images rebuilt from its codes."""
+    print('== {} with {} numbers'.format(method, size), file=sys.stderr)
+    encoder, decoder, auto = mains.build(name, *arguments)
+    shape = mains.TASK_MODELS[name][2]
+    history = args.progress.fit(
+        '{}-{}'.format(method, size), auto, train.reshape((-1,) + shape),
+        train.reshape((-1,) + shape), epochs=epochs, batch_size=256,
+        shuffle=True, verbose=2)
+
+    def encode(x):
+        """Returns the codes of the images x (the VAE's means)."""
+        out = encoder.predict(x.reshape((-1,) + shape), batch_size=1000,
+                              verbose=0)
+        return (out[1] if name == 'variational' else out).reshape(
+            len(x), -1)
+
+    def decode(codes):
+        """Returns the images decoded from flat codes."""
+        codes = codes.reshape((-1,) + tuple(decoder.inputs[0].shape[1:]))
+        return decoder.predict(codes, batch_size=1000, verbose=0)
+    rows, rebuilt = code_rows(method, encode, decode, train, test, epochs,
+                              size)
+    return {'seconds': round(sum(history.seconds), 1), 'rows': rows,
+            'rebuilt': rebuilt[:STRIP]}
+
+
 def run(args):
     """Fits every coder, measures it and returns the record written to
     --json; draws the figures on the way."""
@@ -105,28 +135,11 @@ def run(args):
                (('vanilla', 32), ('sparse', 32), ('convolutional', 128),
                 ('variational', 2))]
     for method, name, arguments, size, epochs in coders:
-        print('== {} with {} numbers'.format(method, size), file=sys.stderr)
-        encoder, decoder, auto = mains.build(name, *arguments)
-        shape = mains.TASK_MODELS[name][2]
-        began = time.perf_counter()
-        auto.fit(train.reshape((-1,) + shape), train.reshape((-1,) + shape),
-                 epochs=epochs, batch_size=256, shuffle=True, verbose=2)
-        train_seconds['{}-{}'.format(method, size)] = round(
-            time.perf_counter() - began, 1)
-
-        def encode(x):
-            """Returns the codes of the images x (the VAE's means)."""
-            out = encoder.predict(x.reshape((-1,) + shape), batch_size=1000,
-                                  verbose=0)
-            return (out[1] if name == 'variational' else out).reshape(
-                len(x), -1)
-
-        def decode(codes):
-            """Returns the images decoded from flat codes."""
-            codes = codes.reshape((-1,) + tuple(decoder.inputs[0].shape[1:]))
-            return decoder.predict(codes, batch_size=1000, verbose=0)
-        keep(method, size, *code_rows(method, encode, decode, train, test,
-                                      epochs, size))
+        result = args.progress.step('{}-{}'.format(method, size), partial(
+            train_coder, args, method, name, arguments, size, epochs, train,
+            test))
+        train_seconds['{}-{}'.format(method, size)] = result['seconds']
+        keep(method, size, result['rows'], result['rebuilt'])
     rows.append(row('png', None, True, imaging.png_bytes(x_test),
                     np.zeros(len(x_test)), None))
     for quality in JPEG_QUALITIES:
@@ -294,8 +307,7 @@ def render(record):
         '',
         'Logistic PCA and the deep 784-1000-500-250-30 autoencoder, trained '
         'three ways, are measured against the paper in '
-        '[the reproduction of H&S 2006](#hinton--salakhutdinov-2006-'
-        'reproduced).',
+        '[the reproduction of H&S 2006](dimensionality.md).',
         '',
         'The task models at the mains\' arguments beside PCA of the same '
         'size:',
@@ -319,7 +331,7 @@ def render(record):
         'for a 28×28 image.',
         '',
     ]
-    text += report.figure_links(FIGURES) + [README_END]
+    text += report.figure_links(FIGURES, '../results') + [README_END]
     return '\n'.join(text)
 
 

@@ -11,10 +11,10 @@ scikit-image and SciPy, each with its parameter chosen on noisy training
 images. Reported on the MNIST test set, with fixed (seeded) noise: mean
 PSNR in dB and the squared error summed over the pixels, against the clean
 image. Writes results/denoising.json, the figures results/denoising-*.png
-and, with --readme, the README's section.
+and, with --readme, its page docs/denoising.md.
 """
 import sys
-import time
+from functools import partial
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -71,7 +71,8 @@ FIGURES = ('denoising-gaussian', 'denoising-dropout')
 
 def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
-    parser = report.parser(__doc__, 'denoising', 20)
+    parser = report.parser(__doc__, 'denoising', 20,
+                           'docs/denoising.md')
     parser.add_argument('--noise-level', type=float, default=0.5,
                         metavar='SIGMA', help='standard deviation of the '
                         'Gaussian noise (default: 0.5)')
@@ -101,21 +102,38 @@ def tune(denoise, values, noisy, clean):
     return values[int(np.argmax(psnrs))]
 
 
-def train(name, arguments, noise, level, x, epochs, rng):
-    """Returns the autoencoder trained to map x plus fresh noise (drawn
-    anew for every epoch) to x, and the seconds it took."""
+def train(args, method, name, arguments, noise, level, x, noisy_test):
+    """Trains the autoencoder to map x plus fresh noise (drawn anew for
+    every epoch, from a generator seeded by the epoch alone) to x, its
+    progress kept every epoch; returns its seconds and its output on
+    noisy_test."""
+    print('== {} noise: {}'.format(noise, method), file=sys.stderr)
     _, _, auto = mains.build(name, *arguments)
     shape = mains.TASK_MODELS[name][2]
     clean = x.reshape((-1,) + shape)
-    began = time.perf_counter()
-    for epoch in range(epochs):
-        noisy = imaging.NOISES[noise](x, level, rng).reshape(clean.shape)
-        history = auto.fit(noisy, clean, batch_size=256, shuffle=True,
-                           verbose=0)
-        print('{} epoch {}/{}: loss {:.4f}'.format(
-            name, epoch + 1, epochs, history.history['loss'][-1]),
-            flush=True)
-    return auto, round(time.perf_counter() - began, 1)
+
+    def epoch_data(epoch):
+        """Returns epoch's noisy inputs and their clean targets."""
+        rng = np.random.default_rng([0, epoch])
+        return imaging.NOISES[noise](x, level, rng).reshape(clean.shape), \
+            clean
+    history = args.progress.fit(
+        '{}.{}'.format(noise, method), auto, epoch_data, None,
+        epochs=args.epochs, batch_size=256, shuffle=True, verbose=2)
+    output = auto.predict(noisy_test.reshape((-1,) + shape),
+                          batch_size=1000, verbose=0)
+    return {'seconds': round(sum(history.seconds), 1),
+            'output': output.reshape(noisy_test.shape)}
+
+
+def tuned(method, denoise, values, noise, noisy_tuning, tuning,
+          noisy_test):
+    """Returns the filter's parameter tuned on the tuning images and its
+    output on noisy_test."""
+    print('== {} noise: tuning {}'.format(noise, method), file=sys.stderr)
+    value = tune(denoise, values, noisy_tuning, tuning)
+    return {'parameter': value,
+            'output': apply(denoise, noisy_test, value)}
 
 
 def row(method, noise, level, clean, output, epochs, **extra):
@@ -147,24 +165,24 @@ def run(args):
         outputs = {'noisy': noisy_test}
         rows.append(row('noisy', noise, level, x_test, noisy_test, None))
         for method, (denoise, values) in FILTERS.items():
-            print('== {} noise: tuning {}'.format(noise, method),
-                  file=sys.stderr)
-            value = tune(denoise, values, noisy_tuning, tuning)
+            result = args.progress.step('{}.{}'.format(noise, method),
+                                        partial(tuned, method, denoise,
+                                                values, noise, noisy_tuning,
+                                                tuning, noisy_test))
+            value = result['parameter']
             parameters['{}/{}'.format(noise, method)] = value
-            outputs[method] = apply(denoise, noisy_test, value)
+            outputs[method] = result['output']
             rows.append(row(method, noise, level, x_test, outputs[method],
                             None, parameter=value))
         for method, name, arguments, noises in DENOISERS:
             if noise not in noises:
                 continue
-            print('== {} noise: {}'.format(noise, method), file=sys.stderr)
-            auto, seconds['{}/{}'.format(noise, method)] = train(
-                name, arguments, noise, level, x_train, args.epochs,
-                np.random.default_rng(0))
-            shape = mains.TASK_MODELS[name][2]
-            outputs[method] = auto.predict(
-                noisy_test.reshape((-1,) + shape), batch_size=1000,
-                verbose=0).reshape(x_test.shape)
+            result = args.progress.step('{}.{}'.format(noise, method),
+                                        partial(train, args, method, name,
+                                                arguments, noise, level,
+                                                x_train, noisy_test))
+            seconds['{}/{}'.format(noise, method)] = result['seconds']
+            outputs[method] = result['output']
             rows.append(row(method, noise, level, x_test, outputs[method],
                             args.epochs))
         outputs['clean'] = x_test
@@ -270,7 +288,7 @@ def render(record):
             'not quoted.',
             '',
         ]
-    text += report.figure_links(FIGURES) + [README_END]
+    text += report.figure_links(FIGURES, '../results') + [README_END]
     return '\n'.join(text)
 
 

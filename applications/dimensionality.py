@@ -15,7 +15,7 @@ codes. Models train on the first 50,000 training images; the last 10,000
 are the validation split every choice is made on; the test set is only
 measured. --tune reruns the choice of the end-to-end recipe. Writes
 results/dimensionality.json, the figures results/dimensionality-*.png and,
-with --readme, the README's section.
+with --readme, its page docs/dimensionality.md.
 """
 import sys
 import time
@@ -53,7 +53,8 @@ FIGURES = ('dimensionality-codes-2d', 'dimensionality-strip',
 
 def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
-    parser = report.parser(__doc__, 'dimensionality', 10)
+    parser = report.parser(__doc__, 'dimensionality', 10,
+                           'docs/dimensionality.md')
     parser.add_argument('--rbm-epochs', type=mains.positive_int, default=10,
                         metavar='N', help='CD-1 epochs of each RBM '
                         '(default: 10; H&S trained each for 50)')
@@ -158,19 +159,19 @@ def build(recipe, code_size, epochs, n_train, rbms=None,
     return encoder, decoder, auto
 
 
-def train(name, models, train_images, val_images, epochs):
+def train(progress, name, models, train_images, val_images, epochs):
     """Fits the autoencoder of models with the validation images, one line
-    per epoch; returns the history (loss, sse, val_sse per epoch) and the
-    seconds it took."""
-    auto = models[2]
-    began = time.perf_counter()
-    history = auto.fit(train_images, train_images, epochs=epochs,
-                       batch_size=BATCH, shuffle=True, verbose=0,
-                       validation_data=(val_images, val_images),
-                       callbacks=[mains.EpochLine(name, ('sse', 'val_sse'))])
+    per epoch, its progress kept every epoch; returns the history (loss,
+    sse, val_sse per epoch) and the seconds it took."""
+    history = progress.fit(name, models[2], train_images, train_images,
+                           epochs=epochs, batch_size=BATCH, shuffle=True,
+                           verbose=0, validation_data=(val_images,
+                                                       val_images),
+                           callbacks=[mains.EpochLine(name,
+                                                      ('sse', 'val_sse'))])
     return ({key: [round(float(v), 4) for v in values]
              for key, values in history.history.items()},
-            time.perf_counter() - began)
+            sum(history.seconds))
 
 
 def predict(model, x):
@@ -200,7 +201,7 @@ def row(method, code_size, recipe, data, encode, decode, epochs, seconds):
     return record, codes[1], rebuilt[1]
 
 
-def tune(train_images, val_images, epochs):
+def tune(progress, train_images, val_images, epochs):
     """Chooses the end-to-end recipe on the validation images: from the
     factory's units (ReLU everywhere, constant rate), each choice in
     CHOICES is tried on top of the recipe kept so far and kept if it lowers
@@ -213,8 +214,8 @@ def tune(train_images, val_images, epochs):
         name = 'tune {}'.format('base' if key is None else
                                 '{}={}'.format(key, value))
         models = build(recipe, 30, epochs, len(train_images))
-        history, seconds = train(name, models, train_images, val_images,
-                                 epochs)
+        history, seconds = train(progress, name, models, train_images,
+                                 val_images, epochs)
         error = history['val_sse'][-1]
         better = best is None or error < best
         trials.append({'choice': 'base' if key is None else key,
@@ -225,14 +226,15 @@ def tune(train_images, val_images, epochs):
     return kept, trials
 
 
-def tune_rate(rbms, train_images, val_images, epochs):
+def tune_rate(progress, rbms, train_images, val_images, epochs):
     """Chooses the rate Adam fine-tunes the unrolled RBMs from, among
     RATES, by the validation error; returns it and the trials."""
     trials = []
     for rate in RATES:
         models = build('rbm_pretrained', 30, epochs, len(train_images),
                        rbms, rate)
-        history, seconds = train('tune fine-tuning rate {}'.format(rate),
+        history, seconds = train(progress,
+                                 'tune fine-tuning rate {}'.format(rate),
                                  models, train_images, val_images, epochs)
         trials.append({'choice': 'fine_tuning_rate', 'value': rate,
                        'val_sse': history['val_sse'][-1], 'kept': False,
@@ -240,6 +242,27 @@ def tune_rate(rbms, train_images, val_images, epochs):
     best = min(trials, key=lambda t: t['val_sse'])
     best['kept'] = True
     return best['value'], trials
+
+
+def pretrain(args, train_images, sizes, below=()):
+    """Trains the RBM stack of sizes above the RBMs below (each RBM's
+    progress kept every epoch); returns the stack and its seconds (those
+    of the whole stack, kept once it is trained)."""
+    def stack():
+        """Returns the new RBMs' states and seconds."""
+        mains.seed(0)
+        began = time.perf_counter()
+        rbms = rbm.train_stack(train_images, sizes, args.rbm_epochs,
+                               rbms=below, progress=args.progress)
+        return {'states': [r.state() for r in rbms[len(below):]],
+                'seconds': time.perf_counter() - began}
+    kept = args.progress.step('rbm-stack-{}'.format(sizes[-1]), stack)
+    rbms = list(below)
+    for state in kept['states']:
+        layer = rbm.RBM(*state['parameters'][0].shape, state['hidden'])
+        layer.set_state(state)
+        rbms.append(layer)
+    return rbms, kept['seconds']
 
 
 def run(args):
@@ -274,35 +297,32 @@ def run(args):
     print('== logistic PCA', file=sys.stderr)
     mains.seed(0)
     encoder, decoder, auto = logistic_pca(30)
-    history, seconds = train('logistic PCA', (encoder, decoder, auto),
-                             train_images, val_images, args.logistic_epochs)
+    history, seconds = train(args.progress, 'logistic PCA',
+                             (encoder, decoder, auto), train_images,
+                             val_images, args.logistic_epochs)
     keep(row('logistic_pca', 30, None, data, lambda x: predict(encoder, x),
              lambda c: predict(decoder, c), args.logistic_epochs, seconds),
          'logistic PCA')
 
     print('== RBM pretraining', file=sys.stderr)
-    mains.seed(0)
-    began = time.perf_counter()
-    rbms = rbm.train_stack(train_images, [784] + HIDDEN + [30],
-                           args.rbm_epochs)
-    pretraining = time.perf_counter() - began
+    rbms, pretraining = pretrain(args, train_images, [784] + HIDDEN + [30])
     tuning, rate = None, FINE_TUNING_RATE
     recipes = {'spec_factory': 'spec_factory',
                'rbm_pretrained': 'rbm_pretrained', 'end_to_end': END_TO_END}
     if args.tune:
         print('== tuning on the validation images', file=sys.stderr)
-        recipes['end_to_end'], tuning = tune(train_images, val_images,
-                                             args.tune_epochs)
-        rate, trials = tune_rate(rbms, train_images, val_images,
-                                 args.tune_epochs)
+        recipes['end_to_end'], tuning = tune(args.progress, train_images,
+                                             val_images, args.tune_epochs)
+        rate, trials = tune_rate(args.progress, rbms, train_images,
+                                 val_images, args.tune_epochs)
         tuning += trials
     validation = {}
     for name, recipe in recipes.items():
         print('== deep 30-D: {}'.format(name), file=sys.stderr)
         models = build(recipe, 30, args.epochs, len(train_images), rbms,
                        rate)
-        curves[name], seconds = train(name, models, train_images,
-                                      val_images, args.epochs)
+        curves[name], seconds = train(args.progress, name, models,
+                                      train_images, val_images, args.epochs)
         if name == 'rbm_pretrained':
             seconds += pretraining
         validation[name] = curves[name]['val_sse'][-1]
@@ -313,18 +333,17 @@ def run(args):
     best = min(validation, key=validation.get)
     print('== deep 2-D: {} (lowest validation error at 30-D)'.format(best),
           file=sys.stderr)
-    began = time.perf_counter()
+    seconds = 0
     if best == 'rbm_pretrained':
-        mains.seed(0)
-        rbms = rbm.train_stack(train_images, [784] + HIDDEN + [2],
-                               args.rbm_epochs, rbms=rbms[:-1])
+        rbms, top = pretrain(args, train_images, [784] + HIDDEN + [2],
+                             rbms[:-1])
+        seconds = top + pretraining
     models = build(recipes[best], 2, args.epochs, len(train_images), rbms,
                    rate)
-    curves['2-D ' + best], seconds = train('2-D ' + best, models,
-                                           train_images, val_images,
+    curves['2-D ' + best], trained = train(args.progress, '2-D ' + best,
+                                           models, train_images, val_images,
                                            args.epochs)
-    seconds = time.perf_counter() - began + (
-        pretraining if best == 'rbm_pretrained' else 0)
+    seconds += trained
     keep(row('deep', 2, best, data, lambda x: predict(models[0], x),
              lambda c: predict(models[1], c), args.epochs, seconds), None)
 
@@ -502,7 +521,7 @@ def render(record):
         'Adam on cross-entropy, its code unconstrained.',
         '',
     ]
-    text += report.figure_links(FIGURES) + [README_END]
+    text += report.figure_links(FIGURES, '../results') + [README_END]
     return '\n'.join(text)
 
 

@@ -14,6 +14,7 @@ results/theory-*.png and, with --readme, the section of docs/theory.md.
 """
 import sys
 import time
+from functools import partial
 
 import numpy as np
 import aelib  # noqa: F401  (first: it sets TensorFlow's options)
@@ -107,15 +108,15 @@ def probe(train_codes, y_train, test_codes, y_test):
                              y_test))
 
 
-def fit(auto, x, epochs, validation=None):
-    """Trains auto to reconstruct x (batch 256, shuffled); returns the
-    history's record and the median seconds per epoch."""
-    timer = mains.EpochTimer()
-    history = auto.fit(x, x, epochs=epochs, batch_size=256, shuffle=True,
-                       verbose=2, callbacks=[timer],
-                       validation_data=None if validation is None
-                       else (validation, validation))
-    return history.history, float(np.median(timer.seconds))
+def fit(args, name, auto, x, epochs, validation=None):
+    """Trains auto to reconstruct x (batch 256, shuffled), its progress
+    kept every epoch under name; returns the history's record and the
+    median seconds per epoch."""
+    history = args.progress.fit(name, auto, x, x, epochs=epochs,
+                                batch_size=256, shuffle=True, verbose=2,
+                                validation_data=None if validation is None
+                                else (validation, validation))
+    return history.history, float(np.median(history.seconds))
 
 
 def record(experiment, variant, metric, value, epochs, std=None,
@@ -127,6 +128,32 @@ def record(experiment, variant, metric, value, epochs, std=None,
             'n_labels': n_labels, 'epochs': epochs}
 
 
+def label_scores(args, encoder, data, n, epochs):
+    """Returns the test accuracies of every classifier trained on args.seeds
+    balanced subsets of n labelled images (each seen epochs times)."""
+    (x_train, y_train), (x_test, y_test) = data
+    scores = {v: [] for v in VARIANTS + ('logreg_pixels', 'logreg_pca32')}
+    for seed in range(args.seeds):
+        subset = balanced_subset(y_train, n, seed)
+        # the subset repeated: one epoch of args.steps batches
+        repeated = np.tile(subset, epochs)
+        for variant in VARIANTS:
+            mains.seed(seed)
+            model = classifier(None if variant == 'scratch' else encoder,
+                               trainable=variant != 'frozen')
+            model.fit(x_train[repeated], y_train[repeated], epochs=1,
+                      batch_size=32, shuffle=True, verbose=0)
+            scores[variant].append(
+                model.evaluate(x_test, y_test, verbose=0)[1])
+        scores['logreg_pixels'].append(probe(
+            x_train[subset], y_train[subset], x_test, y_test))
+        pca = PCA(min(LATENT, n), svd_solver='full').fit(x_train[subset])
+        scores['logreg_pca32'].append(probe(
+            pca.transform(x_train[subset]), y_train[subset],
+            pca.transform(x_test), y_test))
+    return scores
+
+
 def pretraining(args, data, rows):
     """Pretrains the vanilla model without labels, then trains classifiers
     on balanced labelled subsets; adds linear probes of every task model's
@@ -134,46 +161,29 @@ def pretraining(args, data, rows):
     figure's data."""
     (x_train, y_train), (x_test, y_test) = data
     encoder, _, auto = mains.build('vanilla')
-    fit(auto, x_train, args.epochs)
+    fit(args, 'pretraining.vanilla', auto, x_train, args.epochs)
     results = {}
     for n in LABELS:
         if n > len(x_train):
             continue
         epochs = passes(n, args.steps)
-        scores = {v: [] for v in VARIANTS + ('logreg_pixels',
-                                             'logreg_pca32')}
-        for seed in range(args.seeds):
-            subset = balanced_subset(y_train, n, seed)
-            # the subset repeated: one epoch of args.steps batches
-            repeated = np.tile(subset, epochs)
-            for variant in VARIANTS:
-                mains.seed(seed)
-                model = classifier(None if variant == 'scratch' else encoder,
-                                   trainable=variant != 'frozen')
-                model.fit(x_train[repeated], y_train[repeated], epochs=1,
-                          batch_size=32, shuffle=True, verbose=0)
-                scores[variant].append(
-                    model.evaluate(x_test, y_test, verbose=0)[1])
-            scores['logreg_pixels'].append(probe(
-                x_train[subset], y_train[subset], x_test, y_test))
-            pca = PCA(min(LATENT, n), svd_solver='full').fit(
-                x_train[subset])
-            scores['logreg_pca32'].append(probe(
-                pca.transform(x_train[subset]), y_train[subset],
-                pca.transform(x_test), y_test))
+        scores = args.progress.step('pretraining.labels-{}'.format(n),
+                                    partial(label_scores, args, encoder,
+                                            data, n, epochs))
         means = {k: round(np.mean(v), 4) for k, v in scores.items()}
         print('== {} labels: {}'.format(n, means), file=sys.stderr)
         for variant, values in scores.items():
             rows.append(record('pretraining', variant, 'test_accuracy',
                                np.mean(values), epochs if variant in VARIANTS
                                else None, np.std(values), n))
-        results[n] = scores
+        results[str(n)] = scores
     # linear probes with all labels
     codes = {'vanilla': (encoder, (784,))}
     for name in ('sparse', 'convolutional', 'variational'):
         other, _, other_auto = mains.build(name)
         shape = mains.TASK_MODELS[name][2]
-        fit(other_auto, x_train.reshape((-1,) + shape), args.epochs)
+        fit(args, 'pretraining.' + name, other_auto,
+            x_train.reshape((-1,) + shape), args.epochs)
         codes[name] = (other, shape)
     n = len(x_train)
     for name, (model, shape) in codes.items():
@@ -209,7 +219,8 @@ def tied_weights(args, data, rows):
             keras.backend.clear_session()
             mains.seed(0)
             auto = layers.tied_autoencoder(784, HIDDEN, LATENT)
-        history, seconds = fit(auto, x_train, args.epochs, x_test)
+        history, seconds = fit(args, 'tied_weights.' + variant, auto,
+                               x_train, args.epochs, x_test)
         histories[variant] = history
         loss, val = history['loss'], history['val_loss']
         for metric, value in (('params', auto.count_params()),
@@ -261,7 +272,7 @@ def sparsity(args, data, rows):
             mains.seed(0)
             encoder, decoder, auto = kl_autoencoder(
                 args.target, args.sparsity_weight if variant == 'kl' else 0)
-        fit(auto, x_train, args.epochs)
+        fit(args, 'sparsity.' + variant, auto, x_train, args.epochs)
         test_codes = encoder.predict(x_test, batch_size=1000, verbose=0)
         rebuilt = decoder.predict(test_codes, batch_size=1000, verbose=0)
         bce = keras.losses.binary_crossentropy(x_test, rebuilt).numpy()
@@ -295,7 +306,8 @@ def layer_wise(args, data, rows):
     # the whole stack at once
     began = time.perf_counter()
     _, _, whole = mains.build('vanilla')
-    history, _ = fit(whole, x_train, 4 * phase, x_test)
+    history, _ = fit(args, 'layer_wise.end_to_end', whole, x_train,
+                     4 * phase, x_test)
     curves['end_to_end'] = history['val_loss']
     rows.append(record('layer_wise', 'end_to_end', 'val_loss',
                        history['val_loss'][-1], 4 * phase))
@@ -315,8 +327,9 @@ def layer_wise(args, data, rows):
         shallow = keras.Model(shallow_in, decode(encode(shallow_in)))
         shallow.compile(optimizer='adam', loss='binary_crossentropy'
                         if size == 784 else 'mse')
-        shallow.fit(inputs, targets, epochs=phase, batch_size=256,
-                    shuffle=True, verbose=2)
+        args.progress.fit('layer_wise.shallow-{}'.format(units), shallow,
+                          inputs, targets, epochs=phase, batch_size=256,
+                          shuffle=True, verbose=2)
         pairs.append((encode, decode))
         inputs = targets = encode(inputs).numpy()
     encoder, decoder, auto = mains.build('vanilla')
@@ -326,7 +339,8 @@ def layer_wise(args, data, rows):
                              + [d for _, d in reversed(pairs)]):
         layer.set_weights(source.get_weights())
     stacked = auto.evaluate(x_test, x_test, batch_size=1000, verbose=0)
-    history, _ = fit(auto, x_train, phase, x_test)
+    history, _ = fit(args, 'layer_wise.fine_tuned', auto, x_train, phase,
+                     x_test)
     curves['layer_wise'] = [stacked] + history['val_loss']
     rows.append(record('layer_wise', 'layer_wise', 'val_loss_stacked',
                        stacked, 3 * phase))
@@ -335,6 +349,16 @@ def layer_wise(args, data, rows):
     rows.append(record('layer_wise', 'layer_wise', 'seconds',
                        time.perf_counter() - began, 4 * phase))
     return curves
+
+
+def run_experiment(name, experiment, args, data):
+    """Runs one experiment; returns its rows, output and seconds."""
+    print('== {}'.format(name), file=sys.stderr)
+    began = time.perf_counter()
+    rows = []
+    output = experiment(args, data, rows)
+    return {'rows': rows, 'output': output,
+            'seconds': round(time.perf_counter() - began, 1)}
 
 
 def run(args):
@@ -349,10 +373,11 @@ def run(args):
                              ('tied_weights', tied_weights),
                              ('sparsity', sparsity),
                              ('layer_wise', layer_wise)):
-        print('== {}'.format(name), file=sys.stderr)
-        began = time.perf_counter()
-        outputs[name] = experiment(args, data, rows)
-        seconds[name] = round(time.perf_counter() - began, 1)
+        result = args.progress.step(name, partial(run_experiment, name,
+                                                  experiment, args, data))
+        rows.extend(result['rows'])
+        outputs[name] = result['output']
+        seconds[name] = result['seconds']
     plot_pretraining(args, rows)
     plot_tied(args, outputs['tied_weights'])
     plot_sparsity(args, outputs['sparsity'])

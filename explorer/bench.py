@@ -7,7 +7,7 @@ An endpoint's answer is its JSON with each image as a URL (what the page
 receives before the browser fetches the images side by side); the second
 measure adds gradio_client downloading every image, one after the other.
 
-    python -m explorer.bench [--calls 20] [--readme README.md]
+    python -m explorer.bench [--calls 20] [--readme docs/explorer.md]
 """
 import argparse
 import os
@@ -47,6 +47,9 @@ def parse_args(argv=None):
                         help='also rewrite the explorer section of FILE')
     parser.add_argument('--render', action='store_true',
                         help='only rewrite the README section from --json')
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard the progress an interrupted run kept')
+    parser.set_defaults(command='explorer-bench')
     return parser.parse_args(argv)
 
 
@@ -156,7 +159,9 @@ def render(record):
             GOAL_MS, ', '.join(slow)),
         '']
     for shot in record['screenshots'] or []:
-        text.append('![{}]({})'.format(os.path.basename(shot)[:-4], shot))
+        # the page lives in docs/, the screenshots' paths are the root's
+        text.append('![{}](../{})'.format(os.path.basename(shot)[:-4],
+                                          shot))
     text.append(END)
     return '\n'.join(text)
 

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import tensorflow as tf
 
-from aelib import datasets, imaging, mains, report, scores, task
+from aelib import datasets, imaging, mains, progress, report, scores, task
 
 keras = tf.keras
 TASK_NAMES = ('vanilla', 'sparse', 'convolutional', 'variational')
@@ -48,22 +48,24 @@ def noisy(x, rng):
     return out
 
 
-def train(name, x_train, epochs):
+def train(name, x_train, epochs, progress):
     """Returns the trained autoencoder (for the VAE, encoder and decoder
     are reached through its layers) of the model name, one line per
-    epoch."""
+    epoch, its progress kept every epoch (aelib.progress)."""
     task = 'convolutional' if name == 'denoiser' else name
     _, _, auto = mains.build(task)
     x = x_train.reshape((-1,) + shape_of(name))
     line = mains.EpochLine(name, (), total=epochs)
     if name != 'denoiser':
-        auto.fit(x, x, epochs=epochs, batch_size=256, shuffle=True,
-                 verbose=0, callbacks=[line])
+        progress.fit(name, auto, x, x, epochs=epochs, batch_size=256,
+                     shuffle=True, verbose=0, callbacks=[line])
         return auto
-    rng = np.random.default_rng(0)
-    for epoch in range(epochs):
-        # fresh noise every epoch; one Keras epoch each
-        auto.fit(noisy(x, rng), x, epochs=epoch + 1, initial_epoch=epoch,
+
+    def epoch_data(epoch):
+        """Returns the epoch's noisy images (fresh noise every epoch, from
+        the epoch's number alone) and their clean targets."""
+        return noisy(x, np.random.default_rng([0, epoch])), x
+    progress.fit(name, auto, epoch_data, None, epochs=epochs,
                  batch_size=256, shuffle=True, verbose=0, callbacks=[line])
     return auto
 
@@ -195,13 +197,14 @@ def prepare(folder, limit=None, epochs=None, retrain=False):
     x_train = datasets.images(x_train[:limit])
     held = len(x_train) // 6
     models, changed = {}, False
+    kept = progress.Progress('explorer', {'limit': limit, 'epochs': epochs})
     for name in NAMES:
         model = load_checked(folder, name, manifest)
         if model is None:
             began = time.perf_counter()
             print('== training {} ({} epochs on {:,} images)'.format(
                 name, epochs[name], len(x_train) - held), file=sys.stderr)
-            model = train(name, x_train[:-held], epochs[name])
+            model = train(name, x_train[:-held], epochs[name], kept)
             path = os.path.join(folder, name + '.keras')
             model.save(path)
             files[name + '.keras'] = sha256(path)
@@ -225,4 +228,5 @@ def prepare(folder, limit=None, epochs=None, retrain=False):
             {'format': FORMAT, 'limit': limit, 'epochs': epochs,
              'keras': report.environment()['keras'], 'files': files},
             indent=1) + '\n')
+    kept.finish()
     return models, detector

@@ -15,9 +15,9 @@ x_train = x_train.reshape((-1, 784))
 x_test = x_test.reshape((-1, 784))
 mains.seed(0)
 encoder, decoder, auto = autoencoder(784, [128, 64], 32, 10e-6)
-history = auto.fit(x_train, x_train, epochs=args.epochs, batch_size=256,
-                   shuffle=True, validation_data=(x_test, x_test),
-                   callbacks=mains.callbacks(args))
+history = mains.fit(args, auto, x_train, x_train, epochs=args.epochs,
+                    batch_size=256, shuffle=True,
+                    validation_data=(x_test, x_test))
 encoded = encoder.predict(x_test[:10])
 print(np.mean(encoded))
 reconstructed = decoder.predict(encoded)

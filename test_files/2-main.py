@@ -17,9 +17,9 @@ print(x_train.shape)
 print(x_test.shape)
 mains.seed(0)
 encoder, decoder, auto = autoencoder((28, 28, 1), [16, 8, 8], (4, 4, 8))
-history = auto.fit(x_train, x_train, epochs=args.epochs, batch_size=256,
-                   shuffle=True, validation_data=(x_test, x_test),
-                   callbacks=mains.callbacks(args))
+history = mains.fit(args, auto, x_train, x_train, epochs=args.epochs,
+                    batch_size=256, shuffle=True,
+                    validation_data=(x_test, x_test))
 encoded = encoder.predict(x_test[:10])
 print(np.mean(encoded))
 reconstructed = decoder.predict(encoded)

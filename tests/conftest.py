@@ -1,9 +1,13 @@
 """Shared set-up: the task modules imported the way the grader imports them,
 quiet TensorFlow, a non-interactive matplotlib and a fixed seed per test."""
 import os
+import tempfile
 
 os.environ.setdefault('TF_CPP_MIN_LOG_LEVEL', '2')
 os.environ['MPLBACKEND'] = 'Agg'
+# the tests' runs keep their progress apart from the user's (and from each
+# other suite's)
+os.environ['AUTOENCODERS_PROGRESS'] = tempfile.mkdtemp(prefix='progress-')
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
@@ -83,6 +87,7 @@ def run_with_readme(folder, name, module, *flags, **grids):
 
 
 APPLICATION_TESTS = {'test_anomaly', 'test_compression', 'test_denoising',
+                     'test_learn',
                      'test_dimensionality', 'test_theory', 'test_bench'}
 
 

@@ -415,4 +415,4 @@ def test_the_benchmark_section_names_the_endpoints_over_the_goal():
     assert '| reconstruct | 312 | 352 | 512 | 3 |' in text
     assert '| decode | 151 | 191 | 351 | 3 |' in text
     assert 'Over {} ms (median): reconstruct.'.format(bench.GOAL_MS) in text
-    assert '![x-a](results/x-a.png)' in text
+    assert '![x-a](../results/x-a.png)' in text

@@ -109,7 +109,7 @@ def test_the_record_is_written_before_the_figures(tmp_path):
     from aelib import plots
     args = SimpleNamespace(out=str(tmp_path / 'figures'),
                            json=str(tmp_path / 'r.json'), readme=None,
-                           render=False)
+                           render=False, command='probe', fresh=False)
     seen = {}
 
     def run(args):
@@ -130,7 +130,7 @@ def test_a_figure_that_fails_leaves_the_record_written(tmp_path):
     from aelib import plots
     args = SimpleNamespace(out=str(tmp_path / 'figures'),
                            json=str(tmp_path / 'r.json'), readme=None,
-                           render=False)
+                           render=False, command='probe', fresh=False)
 
     def run(args):
         """Draws a figure that cannot be saved (its folder becomes a

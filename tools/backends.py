@@ -2,8 +2,9 @@
 """The four mains on every engine this project runs them on, timed side by
 side on this host against what its cores can do at best.
 
-    tools/backends.py --epochs 5 --readme README.md
-    tools/backends.py --fastest --epochs 50 --with-demo --readme README.md
+    tools/backends.py --epochs 5 --readme docs/engines.md
+    tools/backends.py --fastest --epochs 50 --with-demo \
+        --readme docs/engines.md
 
 The engines: Keras 2 / TensorFlow 2.15 (the grader's) and Keras 3 /
 TensorFlow, each with TensorFlow's oneDNN kernels off and on
@@ -21,7 +22,7 @@ engine that was fastest here, and adds "fastest" to the record; with
 --with-demo it also trains the four mains as `make demo` does (Keras 2,
 oneDNN as the project sets it), in the same run. --trials times the
 convolutional model under the engines' documented settings (threads, XLA
-flags). With --readme, the README's section is rewritten from the JSON.
+flags). With --readme, that page's section is rewritten from the JSON.
 """
 import argparse
 import json
@@ -29,6 +30,7 @@ import os
 import subprocess
 import sys
 import time
+import zlib
 
 from aelib import ONEDNN_DEFAULT, ROOT, report
 from aelib.mains import positive_int
@@ -132,6 +134,10 @@ def parse_args(argv=None):
                         help='also rewrite the backends section of FILE')
     parser.add_argument('--render', action='store_true',
                         help='only rewrite the README section from --json')
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard the progress an interrupted run of the '
+                        'same command kept, and start afresh')
+    parser.set_defaults(command='backends')
     parser.add_argument('--venv', default='.venv', metavar='DIR',
                         help='the Keras 2 environment (default: .venv)')
     parser.add_argument('--venv-keras3', default='.venv-keras3',
@@ -293,7 +299,15 @@ def fastest_engines(rows):
 def time_batches(args, engine, extra=None, models=None):
     """Runs tools/calibrate.py on engine (with the environment variables
     extra added, on the models named, all four by default); returns its
-    estimated seconds per epoch, by model name."""
+    estimated seconds per epoch, by model name (kept in args.progress)."""
+    name = 'batches-{:08x}'.format(zlib.crc32(json.dumps(
+        [engine, extra, models, args.calibration_batches]).encode()))
+    return args.progress.step(name, lambda: timed_batches(
+        args, engine, extra, models))
+
+
+def timed_batches(args, engine, extra, models):
+    """Runs tools/calibrate.py as time_batches says."""
     command = [python(args, engine[0]),
                os.path.join(ROOT, 'tools', 'calibrate.py'), '--batches',
                str(args.calibration_batches)]

@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Reproduction run: trains the four mains with the spec's settings, records
 losses, epoch times, parameters, memory and speed in a JSON file, draws the
-loss curves and rewrites the README's "Results" section from the records.
+loss curves and rewrites the "results" section of docs/results.md from the
+records.
 
-    tools/bench.py --json results/results.json --readme README.md
+    tools/bench.py --json results/results.json --readme docs/results.md
 
 Each main runs in its own process (test_files/N-main.py --metrics FILE), so
 what is measured is exactly what a user runs.
@@ -11,10 +12,10 @@ what is measured is exactly what a user runs.
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
+import zlib
 
 import matplotlib.pyplot as plt
 import aelib  # noqa: F401  (first: it sets TensorFlow's options)
@@ -56,7 +57,16 @@ def matmul_gflops(size=2048, repeats=20):
 def run_task(number, args, figures, python=sys.executable, env=None):
     """Runs one main (test_files/NUMBER-main.py) with the interpreter
     python and the environment variables env added to this process's,
-    returns its metrics record."""
+    returns its metrics record: kept in args.progress once the main has
+    finished (the main keeps its own progress every epoch)."""
+    name = 'main-{}-{:08x}'.format(number, zlib.crc32(json.dumps(
+        [python, env, figures, args.epochs, args.limit]).encode()))
+    return args.progress.step(name, lambda: train_task(
+        number, args, figures, python, env))
+
+
+def train_task(number, args, figures, python, env):
+    """Runs the main as run_task says; returns its metrics record."""
     main = os.path.join(ROOT, 'test_files', '{}-main.py'.format(number))
     with tempfile.TemporaryDirectory() as tmp:
         metrics = os.path.join(tmp, 'metrics.json')
@@ -68,8 +78,8 @@ def run_task(number, args, figures, python=sys.executable, env=None):
         print('== ' + ' '.join(shown + command), file=sys.stderr,
               flush=True)
         start = time.perf_counter()
-        subprocess.run(command, check=True, cwd=ROOT,
-                       env=dict(os.environ, **(env or {})))
+        args.progress.run(command, cwd=ROOT,
+                          env=dict(os.environ, **(env or {})))
         wall_seconds = time.perf_counter() - start
         with open(metrics) as f:
             return dict(json.load(f), wall_seconds=wall_seconds)
@@ -237,12 +247,16 @@ def main(argv=None):
     parser.add_argument('--render', action='store_true',
                         help='train nothing: only rewrite the README from '
                              'the JSON files already written')
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard the progress an interrupted run of the '
+                             'same command kept, and start afresh')
     args = parser.parse_args(argv)
     if args.render:
         if not args.readme:
             parser.error('--render needs --readme')
         render(args.json, args.readme)
         return
+    progress = report.open_progress(args, 'bench')
 
     results = report.environment()
     keras_version = results['keras']
@@ -261,8 +275,10 @@ def main(argv=None):
         record = run_task(number, args, figures)
         record['gflops'] = speed(record, n_train, n_test)
         results['tasks'][TASKS[number]] = record
-    plot_losses(results, os.path.join(figures, 'loss-curves.png'))
-    report.write_json(args.json, results)
+    with progress.critical():
+        plot_losses(results, os.path.join(figures, 'loss-curves.png'))
+        report.write_json(args.json, results)
+    progress.finish()
     if args.readme:
         render(args.json, args.readme)
 

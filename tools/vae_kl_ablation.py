@@ -27,9 +27,10 @@ class MeanKLSampling(vae.Sampling):
         super().add_loss(loss / self.latent_dims)
 
 
-def train(kl, epochs, limit):
-    """Trains autoencoder(784, [512], 2) as 3-main.py does; kl is 'sum' (the
-    task as it is) or 'mean'. Returns the loss and val_loss per epoch."""
+def train(kl, epochs, limit, progress):
+    """Trains autoencoder(784, [512], 2) as 3-main.py does, its progress
+    kept every epoch; kl is 'sum' (the task as it is) or 'mean'. Returns
+    the loss and val_loss per epoch."""
     (x_train, _), (x_test, _) = datasets.load_mnist()
     x_train = x_train[:limit].astype('float32').reshape((-1, 784)) / 255.
     x_test = x_test[:limit].astype('float32').reshape((-1, 784)) / 255.
@@ -40,9 +41,9 @@ def train(kl, epochs, limit):
         _, _, auto = vae.autoencoder(784, [512], 2)
     finally:
         vae.Sampling = task_sampling
-    history = auto.fit(x_train, x_train, epochs=epochs, batch_size=256,
-                       shuffle=True, validation_data=(x_test, x_test),
-                       verbose=2)
+    history = progress.fit('kl_' + kl, auto, x_train, x_train,
+                           epochs=epochs, batch_size=256, shuffle=True,
+                           validation_data=(x_test, x_test), verbose=2)
     return {'loss': history.history['loss'],
             'val_loss': history.history['val_loss']}
 
@@ -54,13 +55,18 @@ def main(argv=None):
     parser.add_argument('--limit', type=mains.positive_int, metavar='N',
                         help='first N training and test images only')
     parser.add_argument('--json', required=True)
+    parser.add_argument('--fresh', action='store_true',
+                        help='discard the progress an interrupted run kept')
     args = parser.parse_args(argv)
+    progress = report.open_progress(args, 'vae_kl_ablation')
     results = {'tensorflow': mains.tf.__version__, 'epochs': args.epochs,
                'limit': args.limit}
     for kl in ('sum', 'mean'):
         mains.tf.keras.backend.clear_session()
-        results['kl_' + kl] = train(kl, args.epochs, args.limit)
-    report.write_json(args.json, results)
+        results['kl_' + kl] = train(kl, args.epochs, args.limit, progress)
+    with progress.critical():
+        report.write_json(args.json, results)
+    progress.finish()
 
 
 if __name__ == '__main__':

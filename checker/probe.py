@@ -406,6 +406,9 @@ def run_main(task, module, limit=256):
     with tempfile.TemporaryDirectory() as folder:
         argv, sys.argv = sys.argv, [main, '--epochs', '1', '--limit',
                                     str(limit), '--no-show', '--out', folder]
+        # the main's progress (aelib.progress) stays in the copy's folder
+        os.environ['AUTOENCODERS_PROGRESS'] = os.path.join(folder,
+                                                           'progress')
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out), \

@@ -90,6 +90,26 @@ def test_the_committed_pages_are_what_the_records_render():
             interruption.render(record)
 
 
+def test_the_other_committed_sections_are_what_their_records_render():
+    from tools import backends, bench
+    results = os.path.join(ROOT, 'docs', 'results.md')
+    assert section(results, bench.BEGIN, bench.END) == bench.section(
+        os.path.join(RESULTS, 'results.json'), results)
+    with open(os.path.join(RESULTS, 'backends.json')) as f:
+        record = json.load(f)
+    assert section(os.path.join(ROOT, 'docs', 'engines.md'), backends.BEGIN,
+                   backends.END) == backends.render(record)
+    try:
+        from explorer import bench as explorer_bench
+    except ImportError:  # no Gradio in the Keras 2 environment
+        return
+    with open(os.path.join(RESULTS, 'explorer.json')) as f:
+        record = json.load(f)
+    assert section(os.path.join(ROOT, 'docs', 'explorer.md'),
+                   explorer_bench.BEGIN, explorer_bench.END) == \
+        explorer_bench.render(record)
+
+
 def test_the_glance_table_has_one_linked_row_per_record(tmp_path):
     text = glance.render()
     rows = [line for line in text.splitlines() if line.startswith('| [')]
@@ -111,12 +131,18 @@ def test_interruption_renders_its_measured_row():
             'limit': None, 'signal': 'SIGINT', 'interrupted_in_epoch': 5,
             'epoch_seconds': 7.0, 'uninterrupted_seconds': 80.0,
             'interrupted_seconds': 37.5, 'resumed_seconds': 50.0,
-            'extra_seconds': 7.5, 'extra_epochs': 1.07, 'same_loss': True,
+            'extra_seconds': 7.5, 'extra_epochs': 1.07,
+            'lost_work_seconds': 3.5, 'lost_work_epochs': 0.5,
+            'restart_seconds': 4.0, 'same_loss': True,
             'same_val_loss': True, 'same_printed': True,
             'final_val_loss': 0.1, 'keras': '2.15.0',
             'backend': 'tensorflow'}]}
     text = interruption.render(record)
-    assert '**The interruption cost 7.5 s, 1.07 epochs\' worth**' in text
+    assert '**The interruption cost 7.5 s, 1.07 epochs\' worth**: 3.5 s ' \
+        'of work lost (0.5 of an epoch' in text
+    assert 'and 4.0 s to start again' in text
+    assert glance.interruption(record)[1].startswith(
+        '0.50 epoch of work lost (3.5 s), 4.0 s to start again')
     assert 'identical to the uninterrupted run' in text
     record['rows'][0]['same_val_loss'] = False
     assert 'not identical to' in interruption.render(record)

@@ -283,10 +283,11 @@ def main(argv=None):
         render(args.json, args.readme)
 
 
-def render(path, readme):
-    """Rewrites the README's Results section from the results at path and,
-    beside them, results.json (Keras 2), results-keras3.json and
-    vae-kl-ablation.json."""
+def section(path, readme):
+    """Returns the "results" section of the page readme drawn from the
+    results at path and, beside them, results.json (Keras 2),
+    results-keras3.json and vae-kl-ablation.json (figures linked from the
+    page's folder)."""
     folder = os.path.dirname(os.path.abspath(path))
     main_json = os.path.join(folder, 'results.json')
     keras3_json = os.path.join(folder, 'results-keras3.json')
@@ -304,8 +305,12 @@ def render(path, readme):
         os.path.join(os.path.dirname(os.path.abspath(main_json)),
                      primary['figures']),
         os.path.dirname(os.path.abspath(readme)))
-    report.update_readme(readme, BEGIN, END,
-                         markdown(primary, figures, other, ablation))
+    return markdown(primary, figures, other, ablation)
+
+
+def render(path, readme):
+    """Rewrites the page readme's "results" section (see section)."""
+    report.update_readme(readme, BEGIN, END, section(path, readme))
 
 
 if __name__ == '__main__':

@@ -30,9 +30,13 @@ def load(name, folder):
 def reproduction(record):
     """The four mains against the specification's numbers."""
     tasks = record['tasks']
-    ours = ' / '.join('{:.4f}'.format(tasks[t]['val_loss'][-1])
+
+    def fmt(value):
+        """Returns a loss with 4 significant digits at least."""
+        return '{:.4f}'.format(value) if value < 1 else '{:.2f}'.format(value)
+    ours = ' / '.join(fmt(tasks[t]['val_loss'][-1])
                       for t in REFERENCE if t in tasks)
-    spec = ' / '.join('{:.4f}'.format(REFERENCE[t]['last'][1])
+    spec = ' / '.join(fmt(REFERENCE[t]['last'][1])
                       for t in REFERENCE if t in tasks)
     return ('The four mains, {} epochs (`make bench`)'.format(
         record['epochs']),
@@ -137,11 +141,13 @@ def interruption(record):
     """What an interruption costs."""
     row = record['rows'][0]
     return ('Resuming after an interruption (`make interruption`)',
-            '{:.0f} s lost ({:.2f} epochs of {}), the same losses: {}'.format(
-                row['extra_seconds'], row['extra_epochs'], row['task'],
+            '{:.2f} epoch of work lost ({:.1f} s), {:.1f} s to start again;'
+            ' the same losses: {}'.format(
+                row['lost_work_epochs'], row['lost_work_seconds'],
+                row['restart_seconds'],
                 'yes' if row['same_loss'] and row['same_val_loss']
                 else 'no'),
-            'goal: at most one epoch', 'resuming.md')
+            'goal: at most one epoch lost, the same numbers', 'resuming.md')
 
 
 AREAS = (('results', reproduction), ('anomaly', anomaly),

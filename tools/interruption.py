@@ -60,13 +60,15 @@ def command(args, metrics, out):
 def timed(line, root, stop=None):
     """Runs line with its progress under root; with stop (epoch kept,
     seconds to wait after it, signal), interrupts it then. Returns the
-    wall seconds and the exit status."""
+    wall seconds, the exit status and the seconds between the last kept
+    epoch and the signal (the work lost; None without stop)."""
     import json
     env = dict(os.environ, AUTOENCODERS_PROGRESS=root)
     began = time.perf_counter()
     print('== ' + ' '.join(line[1:]), file=sys.stderr, flush=True)
     child = subprocess.Popen(line, cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL)
+    lost = None
     if stop is not None:
         kept, delay, signum = stop
         while child.poll() is None:
@@ -81,12 +83,14 @@ def timed(line, root, stop=None):
                 except (OSError, ValueError):
                     pass
             if epochs and max(epochs) >= kept:
+                seen = time.perf_counter()
                 time.sleep(delay)
                 child.send_signal(signum)
+                lost = time.perf_counter() - seen
                 break
             time.sleep(0.02)
     status = child.wait()
-    return time.perf_counter() - began, status
+    return time.perf_counter() - began, status, lost
 
 
 def measure(args):
@@ -95,24 +99,24 @@ def measure(args):
     with tempfile.TemporaryDirectory() as folder:
         whole = os.path.join(folder, 'whole.json')
         resumed = os.path.join(folder, 'resumed.json')
-        first, status = timed(command(args, whole, folder),
-                              os.path.join(folder, 'a'))
+        first, status, _ = timed(command(args, whole, folder),
+                                 os.path.join(folder, 'a'))
         if status:
             sys.exit('error: the uninterrupted run failed ({})'.format(
                 status))
         reference = report.read_json(whole)
         epoch = float(np.median(reference['epoch_seconds']))
         signum = SIGNALS[args.signal]
-        stopped, status = timed(command(args, resumed, folder),
-                                os.path.join(folder, 'b'),
-                                (args.at - 1, epoch / 2, signum))
+        stopped, status, lost = timed(command(args, resumed, folder),
+                                      os.path.join(folder, 'b'),
+                                      (args.at - 1, epoch / 2, signum))
         expected = {signal.SIGINT: 130, signal.SIGTERM: 143,
                     signal.SIGKILL: -signal.SIGKILL}[signum]
         if status != expected:
             sys.exit('error: the interrupted run ended with status {}, not '
                      '{}'.format(status, expected))
-        second, status = timed(command(args, resumed, folder),
-                               os.path.join(folder, 'b'))
+        second, status, _ = timed(command(args, resumed, folder),
+                                  os.path.join(folder, 'b'))
         if status:
             sys.exit('error: the resumed run failed ({})'.format(status))
         record = report.read_json(resumed)
@@ -126,6 +130,9 @@ def measure(args):
             'resumed_seconds': round(second, 1),
             'extra_seconds': round(stopped + second - first, 1),
             'extra_epochs': round((stopped + second - first) / epoch, 2),
+            'lost_work_seconds': round(lost, 1),
+            'lost_work_epochs': round(lost / epoch, 2),
+            'restart_seconds': round(stopped + second - first - lost, 1),
             'same_loss': record['loss'] == reference['loss'],
             'same_val_loss': record['val_loss'] == reference['val_loss'],
             'same_printed': record['printed'] == reference['printed'],
@@ -150,9 +157,11 @@ def render(record):
         '`{}` trained {} epochs of `test_files/{}` ({}) uninterrupted in '
         '{} s; the same command, stopped by {} halfway through epoch {} '
         '(each epoch about {} s), took {} s, and run again took {} s to '
-        'the end. **The interruption cost {} s, {} epochs\' worth**: the '
-        'half epoch in progress, and one more start (TensorFlow\'s import, '
-        'the data, the model built and its kept epoch restored). The '
+        'the end. **The interruption cost {} s, {} epochs\' worth**: '
+        '{} s of work lost ({} of an epoch: the epoch in progress, from its '
+        'start to the signal) and {} s to start again (TensorFlow\'s '
+        'import, the data, the model built and its kept epoch restored, the '
+        'training function traced anew). The '
         'resumed run\'s losses, validation losses and printed values are '
         '{} the uninterrupted run\'s (final val_loss {:.4f}). {}; Keras {} '
         '/ {}. Run: `{}`.'.format(
@@ -160,7 +169,8 @@ def render(record):
             r['uninterrupted_seconds'], r['signal'],
             r['interrupted_in_epoch'], r['epoch_seconds'],
             r['interrupted_seconds'], r['resumed_seconds'],
-            r['extra_seconds'], r['extra_epochs'],
+            r['extra_seconds'], r['extra_epochs'], r['lost_work_seconds'],
+            r['lost_work_epochs'], r['restart_seconds'],
             'identical to' if same else 'not identical to',
             r['final_val_loss'],
             report.environment_text(record['environment']), r['keras'],

@@ -148,7 +148,13 @@ def run(args):
         generative, args, x_train, y_train, x_test))
     rows = drawn['rows'] + args.progress.step('losses', partial(
         losses, args, x_train, x_test))
-    plots.image_rows(args, 'learn-generative', drawn['images'],
+    # the rows' labels, short enough for the figure's margin
+    labels = {'test digits': 'test digits',
+              'VAE, prior N(0, I)': 'VAE\nN(0, I)',
+              'vanilla, N(0, I)': 'vanilla\nN(0, I)',
+              'vanilla, fitted Gaussian': 'vanilla\nfitted'}
+    plots.image_rows(args, 'learn-generative',
+                     {labels[k]: v for k, v in drawn['images'].items()},
                      'Decoded from random codes: the VAE\'s prior against '
                      'the vanilla model\'s code space')
     return {'command': ' '.join(['tools/learn.py'] + sys.argv[1:]),

@@ -87,9 +87,9 @@ def test_readme_section_quotes_the_paper_beside_our_numbers(run):
     assert '| PCA, 30 components | 13.87 | {:.2f} |'.format(
         pca30['sse_per_image']) in text
     assert 'Hinton & Salakhutdinov' in text
-    # the deep model's row lives in the dimensionality section
+    # the deep model's row lives on the dimensionality page
     assert '| deep autoencoder' not in text
-    assert '(#hinton--salakhutdinov-2006-reproduced)' in text
+    assert '](dimensionality.md)' in text
 
 
 def test_bad_flags_are_refused_by_name(capsys):

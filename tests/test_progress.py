@@ -23,9 +23,9 @@ from aelib import progress
 # epochs long enough (a few tenths of a second) for the signal to arrive
 # within the epoch after the one awaited
 MAIN = [os.path.join(ROOT, 'test_files', '0-main.py'), '--epochs', '4',
-        '--limit', '8000', '--no-show']
+        '--limit', '6000', '--no-show']
 ANOMALY = [os.path.join(ROOT, 'applications', 'anomaly.py'), '--epochs',
-           '4', '--limit', '3000', '--k', '4', '--models', 'vanilla']
+           '4', '--limit', '2000', '--k', '4', '--models', 'vanilla']
 
 
 def environment(root):
@@ -59,7 +59,7 @@ def run(command, root, until=None, signum=signal.SIGKILL, timeout=300):
             if any(until(m) for m in manifests(root)):
                 child.send_signal(signum)
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
     out, err = child.communicate(timeout=timeout)
     return child.returncode, out, err
 
@@ -75,23 +75,49 @@ def rows_without_times(path):
         return json.load(f)['rows']
 
 
+def interrupted_line(err, signum, at):
+    """Returns the one line saying the run stopped, checking its form."""
+    lines = [line for line in err.splitlines() if 'interrupted' in line]
+    assert len(lines) == 1, err[-2000:]
+    kept = 'epoch 1' if at == 2 else 'epochs 1-{}'.format(at - 1)
+    assert lines[0].startswith('interrupted by {} in vanilla at epoch {} of '
+                               '4 ({} kept); progress: '.format(
+                                   signum.name, at, kept)), lines[0]
+    assert lines[0].endswith('Run the same command again to resume '
+                             '(--fresh starts afresh).')
+    assert 'Traceback' not in err
+    return lines[0]
+
+
 @pytest.mark.skipif(not KERAS_3, reason='the Keras 3 suite runs it')
-def test_a_main_killed_after_epoch_1_resumes_with_the_same_losses(tmp_path):
+def test_a_main_stopped_by_sigint_then_sigterm_resumes_the_same(tmp_path):
+    """SIGINT after epoch 1, SIGTERM after epoch 2 of the resumed run, then
+    the run to the end: each stop one line and its exit status, the
+    previous metrics untouched, and the same losses, validation losses and
+    printed value as an uninterrupted run."""
     whole, resumed = tmp_path / 'whole.json', tmp_path / 'resumed.json'
     status, _, _ = run(MAIN + ['--out', str(tmp_path), '--metrics',
                                str(whole)], tmp_path / 'a')
     assert status == 0
-    status, _, _ = run(MAIN + ['--out', str(tmp_path), '--metrics',
-                               str(resumed)], tmp_path / 'b',
-                       until=fit_epochs('vanilla')(1))
-    assert status == -signal.SIGKILL
-    assert not resumed.exists()
-    status, out, err = run(MAIN + ['--out', str(tmp_path), '--metrics',
-                                   str(resumed)], tmp_path / 'b')
-    assert status == 0, err
+    resumed.write_text('the previous record\n')
+    flags = MAIN + ['--out', str(tmp_path), '--metrics', str(resumed)]
+    kept = 0
+    for signum, status in ((signal.SIGINT, 130), (signal.SIGTERM, 143)):
+        # stopped during the epoch after the next one kept
+        code, _, err = run(flags, tmp_path / 'b', signum=signum,
+                           until=fit_epochs('vanilla')(kept + 1))
+        assert code == status
+        at = int(re.search(r'interrupted by \w+ in vanilla at epoch (\d) '
+                           r'of 4', err).group(1))
+        assert at in (kept + 2, kept + 3)
+        interrupted_line(err, signum, at)
+        assert resumed.read_text() == 'the previous record\n'
+        kept = at - 1
+    code, out, err = run(flags, tmp_path / 'b')
+    assert code == 0, err
     resumed_at = int(re.search(r'resuming vanilla at epoch (\d) of 4',
                                err).group(1))
-    assert resumed_at in (2, 3)
+    assert resumed_at == kept + 1
     # stdout: Keras's remaining epochs, then what the spec's main prints
     assert 'Epoch 1/4' not in out
     assert 'Epoch {}/4'.format(resumed_at) in out
@@ -102,26 +128,6 @@ def test_a_main_killed_after_epoch_1_resumes_with_the_same_losses(tmp_path):
     assert len(second['epoch_seconds']) == 4
     # a finished run removes its progress
     assert not os.listdir(tmp_path / 'b')
-
-
-@pytest.mark.skipif(not KERAS_3, reason='the Keras 3 suite runs it')
-@pytest.mark.parametrize('signum, status', [(signal.SIGINT, 130),
-                                            (signal.SIGTERM, 143)])
-def test_sigint_and_sigterm_stop_with_one_line(tmp_path, signum, status):
-    metrics = tmp_path / 'metrics.json'
-    metrics.write_text('the previous record\n')
-    code, out, err = run(MAIN + ['--out', str(tmp_path), '--metrics',
-                                 str(metrics)], tmp_path / 'p',
-                         until=fit_epochs('vanilla')(1), signum=signum)
-    assert code == status
-    lines = [line for line in err.splitlines() if 'interrupted' in line]
-    assert len(lines) == 1
-    assert re.match(r'interrupted by {} in vanilla at epoch (2 of 4 \(epoch '
-                    r'1|3 of 4 \(epochs 1-2) kept\)'.format(signum.name),
-                    lines[0]), lines[0]
-    assert 'Run the same command again to resume' in lines[0]
-    assert 'Traceback' not in err
-    assert metrics.read_text() == 'the previous record\n'
 
 
 @pytest.mark.skipif(KERAS_3, reason='the Keras 2 suite runs it')
@@ -148,24 +154,6 @@ def test_an_application_killed_twice_ends_with_the_same_rows(tmp_path):
     assert rows_without_times(resumed) == rows_without_times(whole)
     assert json.load(open(resumed))['sessions'] == 3
     assert not os.listdir(tmp_path / 'b')
-
-
-@pytest.mark.skipif(KERAS_3, reason='the Keras 2 suite runs it')
-def test_a_truncated_checkpoint_is_set_aside_with_its_message(tmp_path):
-    flags = ANOMALY + ['--out', str(tmp_path), '--json',
-                       str(tmp_path / 'a.json')]
-    run(flags, tmp_path / 'p', until=fit_epochs('mnist.vanilla')(1))
-    folder, = glob.glob(str(tmp_path / 'p' / 'anomaly-*'))
-    kept, = glob.glob(os.path.join(folder, 'mnist.vanilla.npz-*'))
-    with open(kept, 'r+b') as f:
-        f.truncate(os.path.getsize(kept) // 2)
-    status, _, err = run(flags, tmp_path / 'p')
-    assert status == 0, err
-    assert 'is corrupt or partial: its SHA-256 differs); set aside as ' \
-        '{}.set-aside; starting afresh'.format(folder) in err
-    assert 'Traceback' not in err
-    assert os.path.isdir(folder + '.set-aside')
-    assert json.load(open(tmp_path / 'a.json'))['rows']
 
 
 def say_into(lines):
@@ -229,6 +217,37 @@ def test_steps_are_kept_and_returned_as_computed(tmp_path):
     third.finish()
 
 
+def small_model(units=2):
+    """Returns a compiled one-layer model of 4 inputs."""
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(units)])
+    model.compile('adam', 'mse')
+    return model
+
+
+def test_a_truncated_checkpoint_is_set_aside_with_its_message(tmp_path):
+    lines = []
+    x = np.random.default_rng(0).random((32, 4)).astype('float32')
+    first = progress.Progress('probe', {'n': 5}, root=str(tmp_path),
+                              say=say_into(lines))
+    first.fit('m', small_model(), x, x[:, :2], epochs=1, verbose=0)
+    kept, = glob.glob(os.path.join(first.folder, 'm.npz-*'))
+    with open(kept, 'r+b') as f:
+        f.truncate(os.path.getsize(kept) // 2)
+    lines.clear()
+    second = progress.Progress('probe', {'n': 5}, root=str(tmp_path),
+                               say=say_into(lines))
+    assert lines == ['progress in {0} cannot be used ({1} is corrupt or '
+                     'partial: its SHA-256 differs); set aside as '
+                     '{0}.set-aside; starting afresh'.format(
+                         first.folder, os.path.basename(kept))]
+    assert os.path.isdir(first.folder + '.set-aside')
+    assert not second.resumed
+    history = second.fit('m', small_model(), x, x[:, :2], epochs=2,
+                         verbose=0)
+    assert len(history.history['loss']) == 2
+    second.finish()
+
+
 def test_each_epoch_has_its_own_seed():
     seeds = {progress.epoch_seed(name, epoch) for name in ('a', 'b')
              for epoch in range(5)}
@@ -238,14 +257,12 @@ def test_each_epoch_has_its_own_seed():
 
 def test_a_kept_model_that_does_not_fit_trains_afresh(tmp_path):
     lines = []
-    small = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2)])
-    small.compile('adam', 'mse')
+    small = small_model()
     x = np.random.default_rng(0).random((32, 4)).astype('float32')
     first = progress.Progress('probe', {'n': 4}, root=str(tmp_path),
                               say=say_into(lines))
     first.fit('m', small, x, x[:, :2], epochs=1, verbose=0)
-    wide = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3)])
-    wide.compile('adam', 'mse')
+    wide = small_model(3)
     second = progress.Progress('probe', {'n': 4}, root=str(tmp_path),
                                say=say_into(lines))
     history = second.fit('m', wide, x, x[:, :3], epochs=2, verbose=0)

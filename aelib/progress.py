@@ -47,6 +47,7 @@ import numpy as np
 import tensorflow as tf
 
 from aelib import ROOT
+from aelib.datasets import sha256_file as sha256
 
 FORMAT = 1
 ENVIRONMENT_VARIABLE = 'AUTOENCODERS_PROGRESS'
@@ -64,15 +65,6 @@ def default_root():
     """Returns the folder every command's progress lives in."""
     return os.environ.get(ENVIRONMENT_VARIABLE) or os.path.join(
         ROOT, '.cache', 'progress')
-
-
-def sha256(path):
-    """Returns the SHA-256 of the file at path, in hex."""
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def engine():
@@ -465,6 +457,10 @@ class Progress:
                              history=history, seconds=seconds)
                 self.manifest['fits'][name] = entry
                 self.commit(old)
+                # what a signal deferred until now says
+                self.where = 'in {} after epoch {} of {} ({} kept)'.format(
+                    name, epoch + 1, epochs, 'epoch 1' if not epoch else
+                    'epochs 1-{}'.format(epoch + 1))
         tf.keras.utils.set_random_seed(epoch_seed(name, epochs, seed))
         self.where = 'after training {}'.format(name)
         return History(history, seconds)

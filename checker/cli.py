@@ -1,18 +1,21 @@
 """make check DIR=FOLDER, or python -m checker FOLDER: grades the four task
-files in FOLDER as the school's checker would, on Keras 2 (TensorFlow 2.15,
-the grader's) and Keras 3 (the newest TensorFlow).
+files in FOLDER as the school's checker would, on TensorFlow 2.15 (Keras 2,
+the grader's engine), and shows apart what the newest TensorFlow (Keras 3)
+would say.
 
 The learner's code never runs in this process: each task and engine runs in
 its own subprocess (checker/probe.py), on a copy of the folder, with a time
-limit, no display, and its crash reported as the last lines of its
-traceback. Every check is passed, failed or skipped (because one it needs
-failed); seeded_value only warns. Exit status 0 only when every check that
-counts passed.
+limit and no display; a crash is reported as its exception and the line of
+the learner's file it came from. Every check is passed, failed, skipped
+(saying which failure it waits on) or passed with a note. The score and the
+exit status (0 only when every counted check passed) are the grader's
+engine's: the folder's and the files' checks and the Keras 2 checks.
 """
 import argparse
 import concurrent.futures
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -104,12 +107,12 @@ def run_probe(task, engine, folder, timeout):
                                   stderr=subprocess.PIPE, text=True,
                                   errors='replace')
             if done.returncode:
-                tail = [line.strip() for line in done.stderr.splitlines()
-                        if line.strip()][-3:]
-                problem = 'the process ended with status {}: {}'.format(
-                    done.returncode, ' | '.join(tail) or 'no message')
+                problem = 'the process ended with status {}{}'.format(
+                    done.returncode, died_of(done.stderr, copy))
         except subprocess.TimeoutExpired:
-            problem = 'timed out after {:g} s'.format(timeout)
+            problem = 'took longer than {:g} s (the time limit, --timeout): ' \
+                'something in the file or in autoencoder() does not ' \
+                'return'.format(timeout)
         found = []
         if os.path.exists(results):
             with open(results) as f:
@@ -124,9 +127,33 @@ def run_probe(task, engine, folder, timeout):
             ordered.append(static.result(check, 'fail', problem or
                                          'the check did not report'))
         else:
-            ordered.append(static.result(check, 'skip', 'skipped: {} '
-                                         'failed'.format(failed)))
+            ordered.append(static.result(check, 'skip', 'skipped: waits on '
+                                         '{}, which failed'.format(failed)))
     return ordered
+
+
+ERROR_LINE = re.compile(r'^(\w+(?:\.\w+)*(?:Error|Exception|Exit|Interrupt'
+                        r'|Warning)): ?(.*)$')
+FRAME_LINE = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+
+
+def died_of(stderr, folder):
+    """Returns ': ValueError: message (at file.py:LINE)' from the
+    traceback a dead process printed, or ''; never Keras's argument dump."""
+    error, where = '', ''
+    for line in stderr.splitlines():
+        match = ERROR_LINE.match(line.strip())
+        if match:
+            error = '{}: {}'.format(match.group(1).split('.')[-1],
+                                    match.group(2))[:240]
+        frame = FRAME_LINE.match(line)
+        if frame and os.path.realpath(frame.group(1)).startswith(
+                os.path.realpath(folder) + os.sep):
+            where = '{}:{}'.format(os.path.basename(frame.group(1)),
+                                   frame.group(2))
+    if not error:
+        return ''
+    return ': {}{}'.format(error, ' (at {})'.format(where) if where else '')
 
 
 def check_folder(args):
@@ -146,59 +173,93 @@ def check_folder(args):
         for task in args.tasks:
             results = files[task]
             if results[0]['verdict'] != 'pass':
-                results += [static.result(check, 'skip', 'skipped: exists '
-                                          'failed')
+                results += [static.result(check, 'skip', 'skipped: waits on '
+                                          'exists, which failed')
                             for check in tasks.FILE_CHECKS[1:]]
             rows += [dict(r, task=task, engine='') for r in results]
             for engine in args.engines:
                 if (task, engine) in jobs:
                     found = jobs[task, engine].result()
                 else:
-                    found = [static.result(check, 'skip', 'skipped: exists '
-                                           'failed')
+                    found = [static.result(check, 'skip', 'skipped: waits on '
+                                           'exists, which failed')
                              for check in tasks.engine_checks(task)]
                 rows += [dict(r, task=task, engine=engine) for r in found]
     return rows
 
 
 def counts(row):
-    """Whether a result counts in the score (warnings do not)."""
-    return row['check'] not in tasks.WARNINGS
+    """Whether a result counts in the score: the folder's and the files'
+    checks and the grader's engine's, but for the informational ones."""
+    return row['check'] not in tasks.WARNINGS and \
+        row['engine'] in ('', tasks.GRADER_ENGINE)
+
+
+def passed(row):
+    """Whether a result is a pass (a note is a pass with a remark)."""
+    return row['verdict'] in ('pass', 'note')
 
 
 def scores(rows):
-    """Returns {task: (passed, counted)} and the total (passed, counted)."""
+    """Returns {task: (passed, counted)} and the total (passed, counted),
+    on the grader's engine."""
     per = {}
     for row in rows:
         if counts(row):
-            passed, total = per.get(row['task'], (0, 0))
-            per[row['task']] = (passed + (row['verdict'] == 'pass'),
-                                total + 1)
-    return per, tuple(map(sum, zip(*per.values())))
+            done, total = per.get(row['task'], (0, 0))
+            per[row['task']] = (done + passed(row), total + 1)
+    return per, tuple(map(sum, zip(*per.values()))) or (0, 0)
 
 
-MARK = {'pass': 'ok  ', 'fail': 'FAIL', 'skip': 'skip', 'warn': 'warn'}
+MARK = {'pass': 'ok  ', 'fail': 'FAIL', 'skip': 'skip', 'note': 'note'}
+
+
+def row_lines(row):
+    """Returns the lines of one result: its verdict, then for a failure or
+    a note the sentence it enforces and the hint."""
+    place = row['task'] + (' [{}]'.format(row['engine'])
+                           if row['engine'] else '')
+    line = '{} {:<24} {}'.format(MARK[row['verdict']], place, row['check'])
+    if row['message']:
+        line += ': ' + row['message']
+    lines = [line]
+    if row['verdict'] == 'fail':
+        sentence = tasks.sentence(row['check'], row['task'])
+        if sentence:
+            lines.append('     spec: ' + sentence)
+    if row['hint'] and row['verdict'] in ('fail', 'note'):
+        lines.append('     hint: ' + row['hint'])
+    return lines
 
 
 def table(rows, seconds):
-    """Returns the human table: one line per check, then the scores."""
-    lines = []
+    """Returns the human table: the grader's engine's checks and score
+    first, then each other engine's results apart, not counted."""
+    lines = ['== {}: these checks make the score'.format(
+        tasks.ENGINE_NAMES[tasks.GRADER_ENGINE])]
     for row in rows:
-        place = row['task'] + (' [{}]'.format(row['engine'])
-                               if row['engine'] else '')
-        line = '{} {:<30} {}'.format(MARK[row['verdict']], place,
-                                     row['check'])
-        if row['message']:
-            line += ': ' + row['message']
-        lines.append(line)
-        if row['hint'] and row['verdict'] in ('fail', 'warn'):
-            lines.append('     hint: ' + row['hint'])
-    per, (passed, total) = scores(rows)
+        if counts(row) or (row['check'] in tasks.WARNINGS and
+                           row['engine'] == tasks.GRADER_ENGINE):
+            lines += row_lines(row)
+    per, (done, total) = scores(rows)
     lines.append('')
     for task, (p, t) in per.items():
         lines.append('{:<16} {:>3}/{:<3} {:.0%}'.format(task, p, t, p / t))
-    lines.append('{:<16} {:>3}/{:<3} {:.0%} in {:.0f} s'.format(
-        'total', passed, total, passed / total, seconds))
+    if total:
+        lines.append('{:<16} {:>3}/{:<3} {:.0%} in {:.0f} s (the grader\'s '
+                     'engine)'.format('total', done, total, done / total,
+                                      seconds))
+    for engine in tasks.ENGINES:
+        others = [row for row in rows if row['engine'] == engine]
+        if engine == tasks.GRADER_ENGINE or not others:
+            continue
+        failures = sum(row['verdict'] == 'fail' for row in others)
+        lines += ['', '== {}: not counted; what TensorFlow 2.16 and later '
+                  'would say ({} failure{})'.format(
+                      tasks.ENGINE_NAMES[engine], failures,
+                      '' if failures == 1 else 's')]
+        for row in others:
+            lines += row_lines(row)
     return '\n'.join(lines)
 
 
@@ -208,21 +269,24 @@ def gradescope(rows, seconds):
     for row in rows:
         name = '{}{}: {}'.format(row['task'], ' [{}]'.format(row['engine'])
                                  if row['engine'] else '', row['check'])
-        output = row['message'] + ('\nhint: ' + row['hint']
-                                   if row['hint'] else '')
+        output = '\n'.join(row_lines(row)[1:])
+        output = row['message'] + ('\n' + output if output else '')
+        if not counts(row):
+            output = ('not counted: ' + (tasks.ENGINE_NAMES[row['engine']]
+                                         if row['engine'] else 'a note') +
+                      ('\n' + output if output else ''))
         tests.append({'name': name,
                       'status': 'failed' if row['verdict'] in ('fail', 'skip')
                       else 'passed',
-                      'score': 1 if row['verdict'] == 'pass' and counts(row)
-                      else 0,
+                      'score': 1 if passed(row) and counts(row) else 0,
                       'max_score': 1 if counts(row) else 0,
                       'output': output.strip(),
                       'extra_data': {'task': row['task'],
                                      'engine': row['engine'],
                                      'check': row['check'],
                                      'verdict': row['verdict']}})
-    _, (passed, total) = scores(rows)
-    return {'score': passed, 'max_score': total,
+    _, (done, total) = scores(rows)
+    return {'score': done, 'max_score': total,
             'execution_time': round(seconds, 1), 'tests': tests}
 
 
@@ -236,5 +300,5 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(gradescope(rows, seconds), f, indent=1)
-    failed = [row for row in rows if counts(row) and row['verdict'] != 'pass']
+    failed = [row for row in rows if counts(row) and not passed(row)]
     sys.exit(1 if failed else 0)

@@ -117,7 +117,13 @@ def run_probe(task, engine, folder, timeout):
         if os.path.exists(results):
             with open(results) as f:
                 found = [json.loads(line) for line in f if line.strip()]
-    by = {r['check']: r for r in found}
+    by = {}
+    for r in found:
+        if 'follows' in r and r['check'] in by:
+            by[r['check']]['message'] += ' (this follows from the {} ' \
+                'failure above)'.format(r['follows'])
+        elif 'follows' not in r:
+            by[r['check']] = r
     ordered, failed = [], None
     for check in wanted:
         if check in by:

@@ -48,6 +48,15 @@ class Probe:
                                     'message': message, 'hint': hint}) + '\n')
         self.file.flush()
 
+    def follows(self, cause, checks):
+        """Marks the failures of checks as following from cause's."""
+        self.file.flush()
+        for check in checks:
+            if self.done.get(check) == 'fail':
+                self.file.write(json.dumps({'check': check, 'follows':
+                                            cause}) + '\n')
+        self.file.flush()
+
     def run(self, check, function, *arguments):
         """Runs function(*arguments), which returns None (pass), a message
         (fail) or (verdict, message, hint); an exception fails the check
@@ -86,19 +95,26 @@ NOISE = ('Exception encountered when calling', 'Arguments received',
 
 def in_learner_file(filename):
     """Whether filename is one of the learner's files."""
-    return bool(FOLDER) and os.path.abspath(filename).startswith(
-        FOLDER + os.sep)
+    return bool(FOLDER) and not filename.startswith('<') and \
+        os.path.abspath(filename).startswith(FOLDER + os.sep)
 
 
 def first_line(text):
     """Returns the first line of an error message that is not Keras's
     framing ('Exception encountered when calling ...'), its argument dump
     or its example code."""
-    for line in str(text).splitlines():
-        line = line.strip()
+    lines = [line.strip() for line in str(text).splitlines()]
+    # TensorFlow's "in user code:" messages end with the error itself
+    inner = [line for line in lines if ERROR.match(line)]
+    if inner:
+        return inner[-1][:240]
+    for line in lines:
         if line and not line.startswith(NOISE):
             return line[:240]
     return ''
+
+
+ERROR = re.compile(r'^\w+(Error|Exception): \S')
 
 
 def learner_frame(error):
@@ -120,8 +136,9 @@ def crash_text(error):
     """Returns 'raised ValueError: the first line (at file.py:LINE:
     code)': the exception's type, its message's first real line and where
     in the learner's file it happened."""
-    text = 'raised {}: {}'.format(type(error).__name__,
-                                  first_line(error) or '(no message)')
+    kind, line = type(error).__name__, first_line(error) or '(no message)'
+    text = 'raised ' + (line if ERROR.match(line) else '{}: {}'.format(
+        kind, line))
     frame = learner_frame(error)
     return text + (' (at {})'.format(frame) if frame else '')
 
@@ -134,11 +151,12 @@ KNOWN_ERRORS = (
      'compute the KL term inside a custom layer\'s call() and add it there '
      'with self.add_loss(...); Model.add_loss and keras.backend ops on '
      'symbolic Keras tensors work on Keras 2 only'),
-    (r'Received: units=|Unrecognized type|Cannot convert .* to a shape',
-     'convert sizes with int(...) before giving them to a layer'),
-    (r'shape=\d+|Cannot iterate over a shape with unknown rank|'
-     r'expected shape to be a tuple', 'give keras.Input a tuple: '
+    (r"shape=\d+|Cannot convert '\d+' to a shape|Cannot iterate over a "
+     r"shape with unknown rank|'numpy.int64' object is not iterable|"
+     r"'int' object is not iterable", 'give keras.Input a tuple: '
      'keras.Input(shape=(input_dims,))'),
+    (r'Received: units=|Unrecognized type', 'convert sizes with int(...) '
+     'before giving them to a layer'),
 )
 
 
@@ -317,7 +335,8 @@ def vae_roles(encoder, n=64):
 def structure(task, models, arguments, roles=None):
     """The specification's sentences on layers and shapes, every problem
     at once; for tasks 0 to 2 also that auto is decoder(encoder(x))."""
-    problems = spec.STRUCTURE[task](models, *arguments[:3], roles=roles)
+    problems = merged(spec.STRUCTURE[task](models, *arguments[:3],
+                                           roles=roles))
     if problems or task == '3-variational':
         return '; '.join(problems) or None
     encoder, decoder, auto = models
@@ -329,6 +348,28 @@ def structure(task, models, arguments, roles=None):
             'auto must be the decoder applied to the encoder\'s ' \
             'output'.format(float(np.max(np.abs(direct - chained))))
     return None
+
+
+LAYER_PROBLEM = re.compile(r'^(\w+) layer (\d+) \((.+?)\): (.*)$')
+
+
+def merged(problems):
+    """Returns problems with those of layers made by one line of the
+    learner's file, saying the same thing, merged into one ('encoder layers
+    1, 2 (Dense at 0-vanilla.py:11): ...')."""
+    groups, order = {}, []
+    for problem in problems:
+        match = LAYER_PROBLEM.match(problem)
+        key = (match.group(1), match.group(3), match.group(4)) if match \
+            and ' at ' in match.group(3) else problem
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        if match:
+            groups[key].append(match.group(2))
+    return ['{} layer{} {} ({}): {}'.format(
+        key[0], 's' if len(groups[key]) > 1 else '', ', '.join(groups[key]),
+        key[1], key[2]) if isinstance(key, tuple) else key for key in order]
 
 
 def images(task, arguments, n, seed=0):
@@ -653,7 +694,7 @@ def variant_problem(task, module, arguments):
     plain_arguments = [plain(a) for a in arguments[:3]]
     roles = vae_roles(models[0])[0] if task == '3-variational' else None
     problems = spec.STRUCTURE[task](models, *plain_arguments, roles=roles)
-    return '; '.join(problems) or None
+    return '; '.join(merged(problems)) or None
 
 
 def variants(task, module):
@@ -859,6 +900,8 @@ def main(argv=None):
     probe.run('variants', variants, task, module)
     probe.run('trains', trains, task, module, arguments)
     probe.run('main_output', main_output, task, module, seen)
+    if probe.done.get('structure') == 'fail':
+        probe.follows('structure', ('trains', 'main_output'))
     probe.run('seeded_value', seeded_value, task, seen)
 
 

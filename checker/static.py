@@ -168,11 +168,41 @@ def check_python39(data, path):
             return result('python39', 'fail', 'line {}: {}; the grader '
                           'runs Python 3.9'.format(error.lineno, error.msg))
         raise
-    found = vermin_violations(path)
+    found = union_annotations(ast.parse(data))
+    lines = {text.split(':')[0] for text in found}
+    found += [text for text in vermin_violations(path)
+              if text.split(':')[0] not in lines]
     if found:
         return result('python39', 'fail', '{}; the grader runs Python '
                       '3.9'.format('; '.join(found[:3])))
     return result('python39')
+
+
+def union_annotations(tree):
+    """Returns 'line L: ...' for each X | Y in an annotation that Python
+    3.9 evaluates (a function's, or a module's or class's variable's),
+    which raises TypeError there when the file is imported."""
+    annotations = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            arguments = node.args
+            annotations += [a.annotation for a in
+                            arguments.posonlyargs + arguments.args +
+                            arguments.kwonlyargs +
+                            [arguments.vararg, arguments.kwarg]
+                            if a is not None and a.annotation is not None]
+            annotations += [node.returns] if node.returns else []
+        elif isinstance(node, ast.AnnAssign):
+            annotations.append(node.annotation)
+    found = []
+    for annotation in annotations:
+        if any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.BitOr)
+               for n in ast.walk(annotation)):
+            found.append('line {}: the annotation {} needs Python 3.10 or '
+                         'later (3.9 raises TypeError on it when the file '
+                         'is imported; leave the annotation out)'.format(
+                             annotation.lineno, ast.unparse(annotation)))
+    return found
 
 
 def vermin_violations(path):

@@ -1,0 +1,32 @@
+#!/usr/bin/env python3
+"""
+Task 0: Vanilla Autoencoder
+"""
+import tensorflow.keras as keras
+
+
+def autoencoder(input_dims, hidden_layers, latent_dims):
+    """
+    Creates an autoencoder.
+    Returns: encoder, decoder, auto
+    """
+    encoder_input = keras.layers.Input(shape=(input_dims,))
+    hidden = encoder_input
+    for nodes in hidden_layers:
+        hidden = keras.layers.Dense(units=nodes, activation='relu')(hidden)
+    bottleneck = keras.layers.Dense(units=latent_dims,
+                                    activation='relu')(hidden)
+    encoder = keras.models.Model(inputs=encoder_input, outputs=bottleneck)
+
+    decoder_input = keras.layers.Input(shape=(latent_dims,))
+    hidden = decoder_input
+    for nodes in reversed(hidden_layers):
+        hidden = keras.layers.Dense(units=nodes, activation='relu')(hidden)
+    output = keras.layers.Dense(units=input_dims,
+                                activation='sigmoid')(hidden)
+    decoder = keras.models.Model(inputs=decoder_input, outputs=output)
+
+    auto = keras.models.Model(inputs=encoder_input,
+                              outputs=decoder(encoder(encoder_input)))
+    auto.compile(optimizer='sgd', loss='binary_crossentropy')
+    return encoder, decoder, auto

@@ -40,6 +40,7 @@ class Probe:
         self.file = open(path, 'a')
         self.task = task
         self.done = {}
+        self.crashes = {}
 
     def record(self, check, verdict, message='', hint=''):
         """Writes one check's result."""
@@ -74,6 +75,12 @@ class Probe:
             outcome = function(*arguments)
         except Exception as error:
             outcome = ('fail', crash_text(error), hint_for(error))
+            same = [earlier for earlier, text in self.crashes.items()
+                    if text == outcome[1].split(' (at ')[0]]
+            self.crashes[check] = outcome[1].split(' (at ')[0]
+            if same:
+                outcome = ('fail', outcome[1] + ' (the same error as {} '
+                           'above)'.format(same[0]), '')
         if check in tasks.WARNINGS and outcome is not None and \
                 not isinstance(outcome, str) and outcome[0] == 'fail':
             outcome = ('note',) + tuple(outcome[1:])
@@ -100,18 +107,44 @@ def in_learner_file(filename):
 
 
 def first_line(text):
-    """Returns the first line of an error message that is not Keras's
-    framing ('Exception encountered when calling ...'), its argument dump
-    or its example code."""
+    """Returns the line of an error message that says what went wrong: not
+    Keras's framing ('Exception encountered when calling ...'), its
+    argument dump or its example code; for TensorFlow's "in user code:"
+    messages, the error at their end."""
     lines = [line.strip() for line in str(text).splitlines()]
-    # TensorFlow's "in user code:" messages end with the error itself
-    inner = [line for line in lines if ERROR.match(line)]
-    if inner:
-        return inner[-1][:240]
-    for line in lines:
+    start = 0
+    for index, line in enumerate(lines):
+        if ERROR.match(line):
+            start = index
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if index == start and ERROR.match(line):
+            kind, rest = line.split(':', 1)
+            if rest.strip() and not rest.strip().startswith(NOISE):
+                return tidy(line)
+            continue
         if line and not line.startswith(NOISE):
-            return line[:240]
+            return tidy(line)
     return ''
+
+
+def tidy(line):
+    """Returns line without the tensors Keras dumps into its messages."""
+    line = line.split(' Inputs received:')[0]
+    if len(line) > 160 and '. ' in line[40:]:
+        line = line[:line.index('. ', 40) + 1]
+    while 'KerasTensor(' in line:
+        start = line.index('KerasTensor(')
+        depth, end = 0, len(line)
+        for index in range(start + len('KerasTensor'), len(line)):
+            depth += {'(': 1, ')': -1}.get(line[index], 0)
+            if depth == 0:
+                end = index + 1
+                break
+        line = line[:start] + 'a symbolic KerasTensor' + line[end:]
+    if len(line) > 160 and '. ' in line[40:]:
+        line = line[:line.index('. ', 40) + 1]
+    return line[:240]
 
 
 ERROR = re.compile(r'^\w+(Error|Exception): \S')
@@ -147,10 +180,15 @@ KNOWN_ERRORS = (
     (r'expects 1 input\(s\), but it received 3 input', 'the decoder is '
      'called on all three encoder outputs: call it on z alone, '
      'decoder(encoder(inputs)[0])'),
-    (r'KerasTensor|symbolic|backend\' has no attribute', 'on Keras 3, '
-     'compute the KL term inside a custom layer\'s call() and add it there '
-     'with self.add_loss(...); Model.add_loss and keras.backend ops on '
-     'symbolic Keras tensors work on Keras 2 only'),
+    (r'KerasTensor|symbolic|backend\' has no attribute',
+     'on Keras 3, compute the KL term inside a custom layer\'s call() and '
+     'add it there with self.add_loss(...); Model.add_loss and '
+     'keras.backend ops on symbolic Keras tensors work on Keras 2 only'
+     if hasattr(keras, 'ops') else 'a loss function may use only y_true '
+     'and y_pred: one that uses the encoder\'s tensors (the mean, the log '
+     'variance) from autoencoder() fails on TensorFlow 2.15; add the KL '
+     'term with self.add_loss(...) in a layer\'s call(), or with '
+     'auto.add_loss(...)'),
     (r"shape=\d+|Cannot convert '\d+' to a shape|Cannot iterate over a "
      r"shape with unknown rank|'numpy.int64' object is not iterable|"
      r"'int' object is not iterable", 'give keras.Input a tuple: '
@@ -254,6 +292,14 @@ def build(module, arguments, seen):
             'three Keras models'.format(tuple(arguments), type_list(models))
     seen['models'] = models
     built(module.__name__, models, arguments)
+    # a model that cannot run at all fails here, once, with its error
+    try:
+        models[2].predict(images(module.__name__, arguments, 2), verbose=0)
+    except Exception as error:
+        where = spec.SITES.get(id(models[2]))
+        return ('fail', 'running auto{}: {}'.format(
+            ' (made at {})'.format(where) if where else '',
+            crash_text(error)), hint_for(error))
     if module.__name__ == '3-variational':
         try:
             seen['roles'], seen['moving'] = vae_roles(models[0])

@@ -290,7 +290,8 @@ def gradescope(rows, seconds):
                       'extra_data': {'task': row['task'],
                                      'engine': row['engine'],
                                      'check': row['check'],
-                                     'verdict': row['verdict']}})
+                                     'verdict': row['verdict'],
+                                     'counted': counts(row)}})
     _, (done, total) = scores(rows)
     return {'score': done, 'max_score': total,
             'execution_time': round(seconds, 1), 'tests': tests}

@@ -97,7 +97,10 @@ def test_the_projects_own_files_pass_every_check_on_both_engines(tmp_path):
             assert [c for t, e, c in rows if (t, e) == (task, engine)] == \
                 tasks.engine_checks(task)
     report = cli.gradescope(list(rows.values()), 60.)
-    assert report['score'] == report['max_score'] == len(rows) - 8
+    # the folder's check, 8 per file, and the grader's engine's checks but
+    # the informational seeded_value
+    assert report['score'] == report['max_score'] == 1 + 4 * 8 + sum(
+        len(tasks.engine_checks(task)) - 1 for task in TASKS)
     assert {t['status'] for t in report['tests']} == {'passed'}
 
 
@@ -148,7 +151,7 @@ def test_more_static_defects(tmp_path):
     assert 'function check_arguments' in rows[
         '1-sparse', '', 'documented']['message']
     assert rows['3-variational', '', 'shebang']['message'] == \
-        'skipped: exists failed'
+        'skipped: waits on exists, which failed'
 
 
 # the decoder's upsampled convolutions and their activation
@@ -158,39 +161,18 @@ CONV_DECODER = ("        x = keras.layers.Conv2D(n_filters, (3, 3), "
                 "UpSampling2D")
 
 
+# (the learner-style folders of tests/learners, test_learners.py, hold the
+# other defects: printing, activations, padding, optimizer, regularizer, an
+# older edition's name, the VAE's outputs and losses, Keras 3 only failures)
 @pytest.mark.parametrize('task, edit, broken, message', [
-    ('0-vanilla', replace('    return encoder, decoder, auto',
-                          '    auto.summary()\n'
-                          '    return encoder, decoder, auto'),
-     {'quiet', 'main_output'}, "prints while building: 'Model: "),
-    ('0-vanilla', replace("latent = keras.layers.Dense(latent_dims, "
-                          "activation='relu')",
-                          "latent = keras.layers.Dense(latent_dims, "
-                          "activation='sigmoid')"),
-     {'structure', 'variants'}, "encoder layer 3 (Dense): activation "
-     "'sigmoid'; every layer but the decoder's last is relu"),
-    ('2-convolutional', replace("padding='valid'", "padding='same'"),
-     {'structure', 'variants', 'trains', 'main_output'},
-     "decoder layer 5 (Conv2D): padding 'same'; the decoder's second-to-last "
-     "convolution uses valid padding"),
     ('2-convolutional', replace(CONV_DECODER, CONV_DECODER.replace(
         'Conv2D(n_filters', 'Conv2D(2 * n_filters')),
-     {'structure', 'variants'},
-     'decoder layer 1 (Conv2D): 16 filters; expected 8'),
-    ('0-vanilla', replace("optimizer='adam'", "optimizer='sgd'"),
-     {'compiled'}, 'auto is compiled with SGD; the specification asks for '
-     'adam'),
+     {'structure'}, 'decoder layers 1, 3 (Conv2D at 2-convolutional.py:'),
     ('0-vanilla', replace("    auto.compile(optimizer='adam'",
                           "    still = keras.optimizers.Adam(0.0)\n"
                           "    auto.compile(optimizer=still"),
      {'trains'}, 'the loss did not fall in 3 epochs on 512 images'),
-    ('1-sparse', replace('keras.regularizers.l1(lambtha)',
-                         'keras.regularizers.l2(lambtha)'),
-     {'regularizer'}, "encoder's latent layer: activity regularizer L2"),
-    ('1-sparse', replace('def autoencoder(', 'def sparse('), {'builds'},
-     'no function autoencoder in the file'),
-], ids=['prints', 'activation', 'same-for-valid', 'filters', 'optimizer',
-        'not-learning', 'regularizer', 'older-name'])
+], ids=['filters', 'not-learning'])
 def test_model_defects_fail_exactly_their_checks(tmp_path, task, edit,
                                                  broken, message):
     rows = check(folder_with(tmp_path, {task: edit}), '--tasks', task,
@@ -198,55 +180,15 @@ def test_model_defects_fail_exactly_their_checks(tmp_path, task, edit,
     assert {key[2] for key in failed(rows)} == broken
     first = [key for key in rows if key[2] in broken][0]
     assert rows[first]['message'].startswith(message), rows[first]
-    if 'builds' in broken:
-        assert '(found: sparse)' in rows[first]['hint']
-        assert rows[task, 'keras2', 'main_output']['message'] == \
-            'skipped: builds failed'
-
-
-SAMPLING_LOSS = '        self.add_loss(ops.mean(kl))\n'
-
-
-@pytest.mark.parametrize('edit, broken, message', [
-    (lambda text: text.replace(
-        '[z, z_mean, z_log_var], name', '[z_mean, z_log_var, z], name')
-     .replace('encoder(inputs)[0]', 'encoder(inputs)[2]'),
-     {'structure', 'vae_outputs', 'vae_loss', 'variants'},
-     'encoder output log variance (Sampling): expected a Dense layer'),
-    (replace(SAMPLING_LOSS, ''), {'vae_loss'}, 'the KL term is missing'),
-    (replace(' * y_pred.shape[-1]', ''), {'vae_loss'},
-     'the cross-entropy averaged over the pixels plus the KL term'),
-], ids=['order', 'no-kl', 'averaged'])
-def test_vae_defects_fail_exactly_their_checks(tmp_path, edit, broken,
-                                               message):
-    rows = check(folder_with(tmp_path, {'3-variational': edit}), '--tasks',
-                 '3-variational', '--engines', 'keras2')
-    assert {key[2] for key in failed(rows)} == broken
-    first = [key for key in rows if key[2] in broken][0]
-    assert message in rows[first]['message'], rows[first]
-    # a loss of another scale trains other numbers: a warning, not a fault
-    assert rows['3-variational', 'keras2', 'seeded_value']['verdict'] == \
-        'warn'
-
-
-def test_symbolic_backend_ops_build_on_keras_2_only(tmp_path):
-    def edit(text):
-        """Adds the KL term with keras.backend ops on symbolic tensors."""
-        return replace(SAMPLING_LOSS, '')(text).replace(
-            '    auto.compile(',
-            '    kl = -0.5 * keras.backend.sum(1 + z_log_var - keras.backend.'
-            'square(z_mean) - keras.backend.exp(z_log_var), axis=-1)\n'
-            '    auto.add_loss(keras.backend.mean(kl))\n    auto.compile(')
-    rows = check(folder_with(tmp_path, {'3-variational': edit}), '--tasks',
-                 '3-variational')
-    assert set(failed(rows)) == {('3-variational', '', 'pycodestyle'),
-                                 ('3-variational', 'keras3', 'builds')}
-    assert 'self.add_loss' in rows['3-variational', 'keras3', 'builds'][
-        'hint']
-    assert rows['3-variational', 'keras3', 'structure']['verdict'] == 'skip'
+    if 'structure' in broken:
+        assert '16 filters; expected 8' in rows[first]['message']
+        assert rows[task, 'keras2', 'variants']['message'] == \
+            'skipped: waits on structure, which failed'
 
 
 def test_a_module_that_hangs_or_raises_fails_its_import(tmp_path):
+    # the hang never returns, whatever the host's speed; the crash has the
+    # default limit, which no import reaches
     folder = folder_with(tmp_path, {
         '0-vanilla': replace('import tensorflow.keras as keras\n',
                              'import tensorflow.keras as keras\nwhile True:\n'
@@ -255,16 +197,18 @@ def test_a_module_that_hangs_or_raises_fails_its_import(tmp_path):
                             'import tensorflow.keras as keras\nraise '
                             'RuntimeError("broken on purpose")\n'),
     })
-    rows = check(folder, '--tasks', '0-vanilla', '1-sparse', '--engines',
-                 'keras2', '--timeout', '6')
+    rows = check(folder, '--tasks', '0-vanilla', '--engines', 'keras2',
+                 '--timeout', '10')
+    rows.update(check(folder, '--tasks', '1-sparse', '--engines', 'keras2'))
     assert set(failed(rows)) == {('0-vanilla', 'keras2', 'imports_cleanly'),
                                  ('1-sparse', 'keras2', 'imports_cleanly')}
-    assert rows['0-vanilla', 'keras2', 'imports_cleanly']['message'] == \
-        'timed out after 6 s'
-    assert 'RuntimeError: broken on purpose' in rows[
-        '1-sparse', 'keras2', 'imports_cleanly']['message']
+    assert rows['0-vanilla', 'keras2', 'imports_cleanly']['message'] \
+        .startswith('took longer than 10 s (the time limit, --timeout)')
+    assert rows['1-sparse', 'keras2', 'imports_cleanly']['message'] == \
+        'raised RuntimeError: broken on purpose (at 1-sparse.py:4: raise ' \
+        'RuntimeError("broken on purpose"))'
     assert rows['1-sparse', 'keras2', 'builds']['message'] == \
-        'skipped: imports_cleanly failed'
+        'skipped: waits on imports_cleanly, which failed'
 
 
 def test_the_command_exits_1_and_writes_gradescopes_schema(tmp_path,
@@ -277,8 +221,10 @@ def test_the_command_exits_1_and_writes_gradescopes_schema(tmp_path,
                   str(tmp_path / 'results.json')])
     assert stop.value.code == 1
     table = capsys.readouterr().out
-    assert 'FAIL 2-convolutional                exists: no ' \
-        '2-convolutional.py in' in table
+    assert 'FAIL 2-convolutional          exists: no 2-convolutional.py ' \
+        'in' in table
+    assert table.startswith('== TensorFlow 2.15 / Keras 2, the grader\'s '
+                            'engine: these checks make the score')
     import json
     report = json.loads((tmp_path / 'results.json').read_text())
     assert set(report) == {'score', 'max_score', 'execution_time', 'tests'}
@@ -287,6 +233,7 @@ def test_the_command_exits_1_and_writes_gradescopes_schema(tmp_path,
     assert (test['status'], test['score'], test['max_score']) == \
         ('failed', 0, 1)
     assert test['extra_data'] == {'task': '2-convolutional', 'engine': '',
-                                  'check': 'exists', 'verdict': 'fail'}
-    # 1 README + 4 files x 7 checks, 7 of them those of the missing file
-    assert (report['score'], report['max_score']) == (22, 29)
+                                  'check': 'exists', 'verdict': 'fail',
+                                  'counted': True}
+    # 1 README + 4 files x 8 checks, 8 of them those of the missing file
+    assert (report['score'], report['max_score']) == (25, 33)

@@ -1,0 +1,209 @@
+"""The self-check on code written the ways learners write it: each folder of
+tests/learners/ is a learner-style solution (tests/learners/README.md says
+which style and which mistakes), and the checker must give exactly the
+verdicts below on the grader's engine, with messages that name the mistake
+(the fragments below) and, for a crash or a construct of the learner's
+file, its line; never a traceback tail or Keras's argument dump.
+
+The checker drives both engines' environments itself, so this runs in the
+Keras 3 suite only (the Keras 2 suite runs the project's own files)."""
+import concurrent.futures
+import os
+
+import pytest
+
+from conftest import KERAS_3, ROOT
+
+LEARNERS = os.path.join(ROOT, 'tests', 'learners')
+VANILLA, SPARSE, CONV, VAE = ('0-vanilla', '1-sparse', '2-convolutional',
+                              '3-variational')
+
+# folder: {(task, engine, check): fragment of the message} of every counted
+# check that fails ('' engine: the file checks); every other counted check
+# passes
+FAILURES = {
+    'functional': {},
+    'sequential': {},
+    'classes': {
+        (VANILLA, '', 'imports'): 'import tensorflow.keras as K (line 3)',
+    },
+    'defects': {
+        (VANILLA, 'keras2', 'quiet'): "prints while building: 'Model: ",
+        (VANILLA, 'keras2', 'structure'):
+            "encoder layers 1, 2 (Dense at 0-vanilla.py:11): activation "
+            "'sigmoid'; every layer but the decoder's last is relu; decoder "
+            "layer 3 (Dense at 0-vanilla.py:20): activation 'relu'; the "
+            "decoder's last layer is sigmoid",
+        (VANILLA, 'keras2', 'main_output'): 'Model: ',
+        (SPARSE, 'keras2', 'builds'): 'no function autoencoder in the file',
+        (CONV, 'keras2', 'variants'):
+            'autoencoder((28, 28, 1), [4, 8, 8, 16], (2, 2, 16)): decoder: '
+            '7 layers; expected 9',
+        (VAE, '', 'python39'): 'line 20: the annotation list[int] | '
+                               'tuple[int] needs Python 3.10',
+        (VAE, 'keras2', 'vae_outputs'): 'standard deviation 0.10 over 2000 '
+                                        'draws, not 1: draw epsilon from '
+                                        'N(0, 1)',
+    },
+    'slips': {
+        (VANILLA, 'keras2', 'compiled'): 'auto is compiled with SGD (compile '
+                                         'at 0-vanilla.py:31)',
+        (SPARSE, 'keras2', 'regularizer'): "encoder's latent layer (Dense at "
+                                           "1-sparse.py:17): activity "
+                                           "regularizer L2",
+        (CONV, 'keras2', 'structure'): "decoder layer 5 (Conv2D at "
+                                       "2-convolutional.py:24): padding "
+                                       "'same'",
+        (CONV, 'keras2', 'trains'): 'follows from the structure failure',
+        (CONV, 'keras2', 'main_output'): 'follows from the structure failure',
+        (VAE, '', 'pycodestyle'): 'line 20:80: E501',
+        (VAE, 'keras2', 'vae_outputs'): 'auto decodes the mean',
+    },
+    'vae-order': {
+        (VAE, 'keras2', 'vae_outputs'): 'the encoder at 3-variational.py:28 '
+                                        'returns [mean, log_var, z]; the '
+                                        'specification\'s order is [z, mean, '
+                                        'log_var]',
+    },
+    'vae-all-three': {
+        (VAE, 'keras2', 'builds'): 'running auto (made at '
+                                   '3-variational.py:41): raised ValueError: '
+                                   'Layer "decoder" expects 1 input(s), but '
+                                   'it received 3 input tensors.',
+    },
+    'vae-no-kl': {
+        (VAE, 'keras2', 'vae_loss'): 'it matches the cross-entropy summed '
+                                     'over the pixels, with no KL term',
+    },
+    'vae-mean-bce': {
+        (VAE, 'keras2', 'vae_loss'): 'it matches the cross-entropy averaged '
+                                     'over the pixels (multiply it by '
+                                     'input_dims, or sum over the pixels) '
+                                     'plus the KL term',
+    },
+    'vae-bce-only': {
+        (VAE, 'keras2', 'vae_loss'): 'the loss trained is 0.693 on a batch',
+    },
+    'vae-kl-latent': {
+        (VAE, 'keras2', 'vae_loss'): 'plus the KL term averaged over the '
+                                     'latent dimensions',
+    },
+    'vae-batch-sum': {
+        (VAE, 'keras2', 'vae_loss'): 'the cross-entropy summed over the '
+                                     'pixels and the batch',
+    },
+    'vae-exp-logvar': {
+        (VAE, 'keras2', 'vae_outputs'): 'z uses exp(log_var) as the standard '
+                                        'deviation; it is exp(log_var / 2)',
+    },
+    'vae-loss-layer': {},
+    'vae-closure': {
+        (VAE, 'keras2', 'vae_loss'): 'raised TypeError: You are passing a '
+                                     'symbolic KerasTensor',
+        (VAE, 'keras2', 'trains'): 'the same error as vae_loss above',
+        (VAE, 'keras2', 'main_output'): 'the same error as vae_loss above',
+    },
+}
+# hints that must come with some of those failures
+HINTS = {
+    ('defects', SPARSE, 'builds'): '(found: sparse)',
+    ('vae-all-three', VAE, 'builds'): 'decoder(encoder(inputs)[0])',
+    ('vae-closure', VAE, 'vae_loss'): 'a loss function may use only y_true '
+                                      'and y_pred',
+}
+# the folders also checked on Keras 3, and what it says there (shown, not
+# counted): {(task, check): (verdict, fragment)}
+KERAS3 = {
+    'sequential': {(VAE, 'builds'): ('fail', 'A KerasTensor cannot be used '
+                                     'as input to a TensorFlow function'),
+                   # Sequential's input_shape warning is on stderr
+                   (VANILLA, 'quiet'): ('pass', ''),
+                   (VANILLA, 'variants'): ('note', 'np.int64(784)')},
+    'vae-all-three': {(VAE, 'builds'): ('fail', '3-variational.py:41')},
+}
+INTERNALS = ('Arguments received', '\u2022', '```', 'Traceback',
+             'File "')
+
+
+@pytest.fixture(scope='module')
+def verdicts():
+    """Runs the checker on every folder of the corpus, on the grader's
+    engine (and Keras 3 for those of KERAS3), two folders at a time;
+    returns {folder: {(task, engine, check): row}}."""
+    if not KERAS_3:
+        pytest.skip('runs in the Keras 3 suite')
+    from test_checker import installed
+    for venv in ('.venv', '.venv-keras3'):
+        if not installed(venv):
+            pytest.skip('no {} environment: make venv venv-keras3'.format(
+                venv))
+    from checker import cli
+
+    def run(folder):
+        """Returns the folder's results."""
+        path = os.path.join(LEARNERS, folder)
+        files = sorted(name[:-3] for name in os.listdir(path)
+                       if name.endswith('.py'))
+        engines = ['keras2'] + (['keras3'] if folder in KERAS3 else [])
+        args = cli.parse_args([path, '--jobs', '1', '--tasks'] + files +
+                              ['--engines'] + engines)
+        return {(r['task'], r['engine'], r['check']): r
+                for r in cli.check_folder(args)}
+    with concurrent.futures.ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        return dict(zip(FAILURES, pool.map(run, FAILURES)))
+
+
+def test_every_folder_of_the_corpus_has_its_verdicts():
+    assert sorted(FAILURES) == sorted(
+        name for name in os.listdir(LEARNERS)
+        if os.path.isdir(os.path.join(LEARNERS, name)))
+
+
+@pytest.mark.parametrize('folder', sorted(FAILURES))
+def test_the_checker_fails_exactly_the_learners_mistakes(verdicts, folder):
+    from checker import cli
+    rows = verdicts[folder]
+    failed = {key: row['message'] for key, row in rows.items()
+              if cli.counts(row) and not cli.passed(row)
+              and row['verdict'] != 'skip'}
+    assert set(failed) == set(FAILURES[folder]), failed
+    for key, fragment in FAILURES[folder].items():
+        assert fragment in failed[key], (key, failed[key])
+    for (name, task, check), hint in HINTS.items():
+        if name == folder:
+            assert hint in rows[task, 'keras2', check]['hint']
+
+
+@pytest.mark.parametrize('folder', sorted(FAILURES))
+def test_each_message_names_the_mistake_not_kerass_internals(verdicts,
+                                                               folder):
+    for key, row in verdicts[folder].items():
+        if row['verdict'] in ('fail', 'note'):
+            assert not any(text in row['message'] for text in INTERNALS), \
+                (key, row['message'])
+            assert len(row['message']) < 700, key
+        if row['verdict'] == 'fail' and row['message'].startswith(
+                ('raised', 'running auto')) and 'same error as' not in \
+                row['message'] and 'follows from' not in row['message'] \
+                and row['check'] != 'vae_loss':
+            # a crash says where in the learner's file it happened
+            assert '.py:' in row['message'], (key, row['message'])
+        if row['verdict'] == 'skip':
+            assert row['message'].startswith('skipped: waits on '), key
+
+
+@pytest.mark.parametrize('folder', sorted(KERAS3))
+def test_keras_3_results_are_shown_apart_and_do_not_count(verdicts, folder):
+    from checker import cli
+    rows = verdicts[folder]
+    for (task, check), (verdict, fragment) in KERAS3[folder].items():
+        row = rows[task, 'keras3', check]
+        assert row['verdict'] == verdict, row
+        assert fragment in row['message'], row
+        assert not cli.counts(row)
+    table = cli.table(list(rows.values()), 1.)
+    grader, newest = table.split('\n\n== ')
+    assert 'keras3' not in grader
+    assert newest.startswith('the newest TensorFlow / Keras 3: not counted')
+    per, (passed, total) = cli.scores(list(rows.values()))
+    assert total == sum(cli.counts(row) for row in rows.values())

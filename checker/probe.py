@@ -501,8 +501,8 @@ def describe_regularizer(found):
 
 
 def shifted(layer, by):
-    """Adds by to a Dense layer's bias; returns a function that undoes it
-    (a no-op where the layer has no bias)."""
+    """Adds by (a number, or one per unit) to a Dense layer's bias; returns
+    a function that undoes it (a no-op where the layer has no bias)."""
     weights = layer.get_weights() if isinstance(
         layer, keras.layers.Dense) else []
     if len(weights) != 2:
@@ -540,10 +540,13 @@ def vae_outputs(models, seen):
         problems.append('the encoder{} returns [{}]; the specification\'s '
                         'order is [z, mean, log_var]'.format(
                             where, ', '.join(ORDER_WORDS[r] for r in order)))
-    # the spread of z, measured where the mean and the log variance differ
-    # clearly from 0 and from each other
+    # the spread of z, measured where the log variance differs clearly
+    # between the latent dimensions (0 to 2), so that the form of the
+    # scale and the spread of epsilon can be told apart
     mean_layer, log_var_layer = heads(encoder, roles)
-    undo = [shifted(mean_layer, 2.), shifted(log_var_layer, 1.)]
+    latent = int(encoder.outputs[roles['log_var']].shape[-1])
+    undo = [shifted(mean_layer, 2.),
+            shifted(log_var_layer, np.linspace(0., 2., latent))]
     try:
         x = np.repeat(images('3-variational', (784,), 1), 2000, axis=0)
         found = encoder.predict(x, verbose=0, batch_size=500)
@@ -557,37 +560,57 @@ def vae_outputs(models, seen):
     return '; '.join(problems) or None
 
 
+# the standard deviations learners give z, and how to say each
+SCALES = (('exp(log_var / 2)', lambda v: np.exp(v / 2)),
+          ('exp(log_var)', np.exp),
+          ('exp(log_var / 4)', lambda v: np.exp(v / 4)),
+          ('log_var', lambda v: v),
+          ('1 (no scale)', np.ones_like))
+
+
 def sampling_problems(z, mean, log_var):
     """Returns how z departs from mean + exp(log_var / 2) * epsilon,
-    epsilon from N(0, 1), over many draws for one image."""
-    def spread(scale):
-        """Returns the mean and standard deviation of (z - mean) / scale."""
-        e = (z - mean) / scale
-        return float(e.mean()), float(e.std())
+    epsilon from N(0, 1), over many draws for one image: the form of the
+    scale (the one under which every latent dimension has the same spread)
+    and epsilon's spread under it."""
+    def spreads(scale):
+        """Returns the standard deviation of (z - mean) / scale for each
+        latent dimension."""
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return np.nan_to_num(((z - mean) / scale).std(axis=0))
 
-    centre, std = spread(np.exp(log_var / 2))
-    if abs(centre) > 0.15 and abs(spread(1.)[0]) > 0.15:
+    right = spreads(np.exp(log_var / 2))
+    if np.all((right > 0.9) & (right < 1.1)):
+        return []
+    centre = float(((z - mean) / np.exp(log_var / 2)).mean())
+    if abs(centre) > 0.15 * max(float(right.mean()), 1e-3) + 0.05:
         return ['z is not centred on the mean: (z - mean) / exp(log_var / 2) '
                 'has mean {:.2f} over 2000 draws; z = mean + exp(log_var / '
                 '2) * epsilon'.format(centre)]
-    if 0.9 < std < 1.1:
-        return []
-    for scale, text in ((np.exp(log_var), 'exp(log_var) as the standard '
-                         'deviation; it is exp(log_var / 2)'),
-                        (np.exp(log_var / 4), 'exp(log_var / 4) or sqrt of '
-                         'exp(log_var / 2) as the standard deviation; it is '
-                         'exp(log_var / 2)'),
-                        (1., 'no scale: z = mean + epsilon leaves out exp('
-                         'log_var / 2)'),
-                        (np.exp(mean / 2), 'the mean where the log variance '
-                         'belongs: z = mean + exp(log_var / 2) * epsilon')):
-        if 0.9 < spread(scale)[1] < 1.1:
-            return ['z uses ' + text if not text.startswith(('no', 'the'))
-                    else 'z has ' + text]
-    return ['(z - mean) / exp(log_var / 2) has standard deviation {:.2f} '
-            'over 2000 draws, not 1: draw epsilon from N(0, 1) (for '
-            'instance keras.backend.random_normal(shape), whose stddev is '
-            '1)'.format(std)]
+
+    def unevenness(item):
+        """How much the spread differs between the dimensions."""
+        found = spreads(item[1](log_var))
+        return float(found.max() / max(found.min(), 1e-12))
+    name, scale = min(SCALES, key=unevenness) if latent_varies(log_var)         else SCALES[0]
+    spread = float(spreads(scale(log_var)).mean())
+    problems = []
+    if name != SCALES[0][0]:
+        problems.append('z = mean + {} * epsilon: the standard deviation is '
+                        'exp(log_var / 2)'.format(name.split(' (')[0]))
+    if not 0.9 < spread < 1.1:
+        problems.append('epsilon has standard deviation {:.2f} over 2000 '
+                        'draws, not 1: draw it from N(0, 1) (keras.backend.'
+                        'random_normal(shape), whose stddev is 1)'.format(
+                            spread))
+    return problems
+
+
+def latent_varies(log_var):
+    """Whether the log variance differs between the latent dimensions
+    enough to tell the forms of the scale apart."""
+    row = log_var[0]
+    return row.size > 1 and float(row.max() - row.min()) > 1.
 
 
 def decoded_problems(models, roles):

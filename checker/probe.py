@@ -592,7 +592,8 @@ def sampling_problems(z, mean, log_var):
         """How much the spread differs between the dimensions."""
         found = spreads(item[1](log_var))
         return float(found.max() / max(found.min(), 1e-12))
-    name, scale = min(SCALES, key=unevenness) if latent_varies(log_var)         else SCALES[0]
+    name, scale = min(SCALES, key=unevenness) if latent_varies(log_var) \
+        else SCALES[0]
     spread = float(spreads(scale(log_var)).mean())
     problems = []
     if name != SCALES[0][0]:

@@ -176,8 +176,8 @@ def test_the_checker_fails_exactly_the_learners_mistakes(verdicts, folder):
 
 
 @pytest.mark.parametrize('folder', sorted(FAILURES))
-def test_each_message_names_the_mistake_not_kerass_internals(verdicts,
-                                                               folder):
+def test_each_message_names_the_mistake_not_kerass_internals(
+        verdicts, folder):
     for key, row in verdicts[folder].items():
         if row['verdict'] in ('fail', 'note'):
             assert not any(text in row['message'] for text in INTERNALS), \

@@ -77,55 +77,112 @@ def interpreter(engine):
     return os.path.join(folder, 'bin', 'python')
 
 
-def run_probe(task, engine, folder, timeout):
-    """Runs the engine checks of task in a subprocess; returns their
-    results in order, a timeout or crash failing the check under way and
-    skipping the rest."""
-    wanted = tasks.engine_checks(task)
+def run_probe(task_list, engine, folder, timeout):
+    """Runs the engine checks of the tasks in task_list in subprocesses,
+    one after the other in one process where nothing goes wrong; returns
+    {task: its results in order}. A task that takes longer than timeout
+    seconds, or whose process dies, fails the check under way and skips
+    the rest; the tasks after it run in a new process."""
     python = interpreter(engine)
     if python is None:
-        return [static.result(check, 'skip', 'skipped: no {} environment '
-                              '({}; make venv venv-keras3 sets it up)'.format(
-                                  engine, ENGINE_ENVS[engine][0]))
-                for check in wanted]
+        return {task: [static.result(
+            check, 'skip', 'skipped: no {} environment ({}; make venv '
+            'venv-keras3 sets it up)'.format(engine, ENGINE_ENVS[engine][0]))
+            for check in tasks.engine_checks(task)] for task in task_list}
+    records, problems = [], {}
     with tempfile.TemporaryDirectory() as work:
         copy = os.path.join(work, 'copy')
         os.mkdir(copy)
         copy_folder(folder, copy)
-        results = os.path.join(work, 'results.jsonl')
         env = {key: value for key, value in os.environ.items()
                if key not in ('DISPLAY', 'WAYLAND_DISPLAY')}
         env.update(ENGINE_ENVS[engine][1], MPLBACKEND='Agg',
                    TF_CPP_MIN_LOG_LEVEL='3', PYTHONDONTWRITEBYTECODE='1')
-        command = [python, os.path.join(ROOT, 'checker', 'probe.py'),
-                   '--task', task, '--folder', copy, '--results', results]
-        problem = None
-        try:
-            done = subprocess.run(command, cwd=copy, env=env, timeout=timeout,
-                                  stdin=subprocess.DEVNULL,
-                                  stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.PIPE, text=True,
-                                  errors='replace')
-            if done.returncode:
-                problem = 'the process ended with status {}{}'.format(
-                    done.returncode, died_of(done.stderr, copy))
-        except subprocess.TimeoutExpired:
-            problem = 'took longer than {:g} s (the time limit, --timeout): ' \
-                'something in the file or in autoencoder() does not ' \
-                'return'.format(timeout)
-        found = []
-        if os.path.exists(results):
-            with open(results) as f:
-                found = [json.loads(line) for line in f if line.strip()]
+        remaining = list(task_list)
+        while remaining:
+            found, current, problem = run_tasks(
+                python, remaining, copy, env, timeout,
+                os.path.join(work, 'results.jsonl'))
+            records += found
+            if current is None:
+                break
+            problems[current] = problem
+            remaining = remaining[remaining.index(current) + 1:]
+    return {task: ordered_results(task, [r for r in records
+                                         if r.get('task') == task],
+                                  problems.get(task))
+            for task in task_list}
+
+
+def run_tasks(python, task_list, copy, env, timeout, results):
+    """Runs checker/probe.py on the tasks, each within timeout seconds
+    (from the moment it begins; the process's start counts for the
+    first); returns (its records, the task under way when it was stopped
+    or died or None, what happened to it)."""
+    command = [python, os.path.join(ROOT, 'checker', 'probe.py'),
+               '--folder', copy, '--results', results, '--task'] + \
+        list(task_list)
+    open(results, 'w').close()
+    errors = results + '.stderr'
+    current, began, problem = task_list[0], time.monotonic(), None
+    with open(errors, 'w') as stderr:
+        process = subprocess.Popen(command, cwd=copy, env=env,
+                                   stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.DEVNULL, stderr=stderr)
+        while True:
+            try:
+                process.wait(timeout=0.2)
+                finished = True
+            except subprocess.TimeoutExpired:
+                finished = False
+            found = read_records(results)
+            begun = [r['task'] for r in found if r.get('begin')]
+            if begun and begun[-1] != current:
+                current, began = begun[-1], time.monotonic()
+            if finished:
+                break
+            if time.monotonic() - began > timeout:
+                process.kill()
+                process.wait()
+                problem = 'took longer than {:g} s (the time limit, ' \
+                    '--timeout): something in the file or in autoencoder() ' \
+                    'does not return'.format(timeout)
+                break
+    found = read_records(results)
+    if problem is None and process.returncode == 0:
+        return found, None, None
+    if problem is None:
+        with open(errors, errors='replace') as f:
+            problem = 'the process ended with status {}{}'.format(
+                process.returncode, died_of(f.read(), copy))
+    return found, current, problem
+
+
+def read_records(path):
+    """Returns the JSON lines written so far to path (a line being written
+    is left for the next read)."""
+    with open(path) as f:
+        text = f.read()
+    return [json.loads(line) for line in text.split('\n')[:-1]
+            if line.strip()]
+
+
+def ordered_results(task, found, problem):
+    """Returns task's engine checks in order from the records found, the
+    first missing one failing with problem (or 'the check did not report')
+    and the rest skipped."""
     by = {}
     for r in found:
+        if r.get('begin'):
+            continue
         if 'follows' in r and r['check'] in by:
             by[r['check']]['message'] += ' (this follows from the {} ' \
                 'failure above)'.format(r['follows'])
         elif 'follows' not in r:
-            by[r['check']] = r
+            by[r['check']] = {key: r[key] for key in
+                              ('check', 'verdict', 'message', 'hint')}
     ordered, failed = [], None
-    for check in wanted:
+    for check in tasks.engine_checks(task):
         if check in by:
             ordered.append(by[check])
         elif failed is None:
@@ -170,12 +227,20 @@ def check_folder(args):
     for task in args.tasks:
         files[task] = static.check_file(args.folder, task)
     jobs = {}
+    present = [task for task in args.tasks
+               if files[task][0]['verdict'] == 'pass']
+    # one process per engine, or more where there are more cores
+    groups = max(1, min(len(present), args.jobs // max(1, len(
+        args.engines))))
     with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        for task in args.tasks:
-            for engine in args.engines:
-                if files[task][0]['verdict'] == 'pass':
-                    jobs[task, engine] = pool.submit(
-                        run_probe, task, engine, args.folder, args.timeout)
+        for engine in args.engines:
+            for group in range(groups):
+                share = present[group::groups]
+                if share:
+                    future = pool.submit(run_probe, share, engine,
+                                         args.folder, args.timeout)
+                    for task in share:
+                        jobs[task, engine] = future
         for task in args.tasks:
             results = files[task]
             if results[0]['verdict'] != 'pass':
@@ -185,7 +250,7 @@ def check_folder(args):
             rows += [dict(r, task=task, engine='') for r in results]
             for engine in args.engines:
                 if (task, engine) in jobs:
-                    found = jobs[task, engine].result()
+                    found = jobs[task, engine].result()[task]
                 else:
                     found = [static.result(check, 'skip', 'skipped: waits on '
                                            'exists, which failed')

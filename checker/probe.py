@@ -1,7 +1,7 @@
 """Runs the engine checks of one task file, in a process of its own (the
 checker never imports a learner's code itself):
 
-    python checker/probe.py --task 0-vanilla --folder COPY --results FILE
+    python checker/probe.py --task 0-vanilla ... --folder COPY --results FILE
 
 COPY is a copy of the learner's folder, the working directory and first on
 sys.path, so that `__import__('0-vanilla')` finds the file as the grader's
@@ -45,8 +45,15 @@ class Probe:
     def record(self, check, verdict, message='', hint=''):
         """Writes one check's result."""
         self.done[check] = verdict
-        self.file.write(json.dumps({'check': check, 'verdict': verdict,
-                                    'message': message, 'hint': hint}) + '\n')
+        self.file.write(json.dumps({'task': self.task, 'check': check,
+                                    'verdict': verdict, 'message': message,
+                                    'hint': hint}) + '\n')
+        self.file.flush()
+
+    def begin(self):
+        """Notes that the task's checks begin (its time limit starts)."""
+        self.file.write(json.dumps({'task': self.task, 'begin': True}) +
+                        '\n')
         self.file.flush()
 
     def follows(self, cause, checks):
@@ -54,8 +61,8 @@ class Probe:
         self.file.flush()
         for check in checks:
             if self.done.get(check) == 'fail':
-                self.file.write(json.dumps({'check': check, 'follows':
-                                            cause}) + '\n')
+                self.file.write(json.dumps({'task': self.task, 'check': check,
+                                            'follows': cause}) + '\n')
         self.file.flush()
 
     def run(self, check, function, *arguments):
@@ -258,7 +265,8 @@ def captured():
 def import_task(task, folder):
     """Imports the task file from folder as the grader does; returns
     (module or None, check outcome)."""
-    sys.path.insert(0, folder)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     with captured() as out:
         try:
             module = __import__(task)
@@ -294,7 +302,7 @@ def build(module, arguments, seen):
     built(module.__name__, models, arguments)
     # a model that cannot run at all fails here, once, with its error
     try:
-        models[2].predict(images(module.__name__, arguments, 2), verbose=0)
+        forward(models[2], images(module.__name__, arguments, 2))
     except Exception as error:
         where = spec.SITES.get(id(models[2]))
         return ('fail', 'running auto{}: {}'.format(
@@ -339,6 +347,16 @@ def make(module, arguments, seed=0):
     return models, printed
 
 
+def forward(model, x):
+    """Returns model(x) in inference mode as numpy arrays (a list of them
+    for several outputs): a direct call, which costs a fraction of
+    predict()'s set-up on models run a few times."""
+    outputs = model(x, training=False)
+    if isinstance(outputs, (list, tuple)):
+        return [np.asarray(output) for output in outputs]
+    return np.asarray(outputs)
+
+
 def type_list(value):
     """Returns a short description of what a factory returned."""
     if isinstance(value, (tuple, list)):
@@ -368,8 +386,8 @@ def vae_roles(encoder, n=64):
     outputs = list(range(len(encoder.outputs)))
     if len(outputs) != 3:
         return None, []
-    first = encoder.predict(x, verbose=0)
-    second = encoder.predict(x, verbose=0)
+    first = forward(encoder, x)
+    second = forward(encoder, x)
     moving = [i for i in outputs
               if not np.allclose(first[i], second[i])]
     if len(moving) != 1:
@@ -387,8 +405,8 @@ def structure(task, models, arguments, roles=None):
         return '; '.join(problems) or None
     encoder, decoder, auto = models
     x = images(task, arguments, 8)
-    direct = auto.predict(x, verbose=0)
-    chained = decoder.predict(encoder.predict(x, verbose=0), verbose=0)
+    direct = forward(auto, x)
+    chained = forward(decoder, forward(encoder, x))
     if not np.allclose(direct, chained, atol=1e-5):
         return 'auto(x) differs from decoder(encoder(x)) by up to {:.3g}: ' \
             'auto must be the decoder applied to the encoder\'s ' \
@@ -549,7 +567,7 @@ def vae_outputs(models, seen):
             shifted(log_var_layer, np.linspace(0., 2., latent))]
     try:
         x = np.repeat(images('3-variational', (784,), 1), 2000, axis=0)
-        found = encoder.predict(x, verbose=0, batch_size=500)
+        found = forward(encoder, x)
     finally:
         for step in undo:
             step()
@@ -585,8 +603,8 @@ def sampling_problems(z, mean, log_var):
     centre = float(((z - mean) / np.exp(log_var / 2)).mean())
     if abs(centre) > 0.15 * max(float(right.mean()), 1e-3) + 0.05:
         return ['z is not centred on the mean: (z - mean) / exp(log_var / 2) '
-                'has mean {:.2f} over 2000 draws; z = mean + exp(log_var / '
-                '2) * epsilon'.format(centre)]
+                'has mean {:.2f} over {} draws; z = mean + exp(log_var / '
+                '2) * epsilon'.format(centre, len(z))]
 
     def unevenness(item):
         """How much the spread differs between the dimensions."""
@@ -600,10 +618,10 @@ def sampling_problems(z, mean, log_var):
         problems.append('z = mean + {} * epsilon: the standard deviation is '
                         'exp(log_var / 2)'.format(name.split(' (')[0]))
     if not 0.9 < spread < 1.1:
-        problems.append('epsilon has standard deviation {:.2f} over 2000 '
+        problems.append('epsilon has standard deviation {:.2f} over {} '
                         'draws, not 1: draw it from N(0, 1) (keras.backend.'
                         'random_normal(shape), whose stddev is 1)'.format(
-                            spread))
+                            spread, len(z)))
     return problems
 
 
@@ -618,12 +636,12 @@ def decoded_problems(models, roles):
     """Returns a problem when auto does not decode the sampled z."""
     encoder, decoder, auto = models
     x = images('3-variational', (784,), 16, seed=3)
-    first = auto.predict(x, verbose=0)
-    if not np.allclose(first, auto.predict(x, verbose=0)):
+    first = forward(auto, x)
+    if not np.allclose(first, forward(auto, x)):
         return []
-    outputs = encoder.predict(x, verbose=0)
+    outputs = forward(encoder, x)
     for role in ('mean', 'log_var'):
-        decoded = decoder.predict(outputs[roles[role]], verbose=0)
+        decoded = forward(decoder, outputs[roles[role]])
         if np.allclose(first, decoded, atol=1e-5):
             return ['auto decodes the {} (the same output twice for the '
                     'same images), not the sampled z: auto = decoder(z), '
@@ -697,10 +715,10 @@ def vae_loss(models, seen):
     shifted(mean_layer, 3.)
     shifted(log_var_layer, 2.)
     x = images('3-variational', (784,), 64)
-    found = encoder.predict(x, verbose=0)
+    found = forward(encoder, x)
     mean, log_var = (found[roles[r]].astype(np.float64)
                      for r in ('mean', 'log_var'))
-    reconstruction = decoder.predict(np.zeros_like(mean), verbose=0)
+    reconstruction = forward(decoder, np.zeros_like(mean, dtype=np.float32))
     r, k = loss_terms(x, reconstruction, mean, log_var)
     loss = auto.evaluate(x, x, batch_size=64, verbose=0)
     loss = float(loss[0] if isinstance(loss, list) else loss)
@@ -947,17 +965,30 @@ def seeded_value(task, seen):
 
 
 def main(argv=None):
-    """Runs the checks of one task on this process's engine."""
+    """Runs the checks of each task given, one after the other, on this
+    process's engine."""
     global FOLDER
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--task', choices=tasks.TASKS, required=True)
+    parser.add_argument('--task', choices=tasks.TASKS, required=True,
+                        nargs='+')
     parser.add_argument('--folder', required=True)
     parser.add_argument('--results', required=True)
     args = parser.parse_args(argv)
-    task, probe, seen = args.task, Probe(args.results, args.task), {}
-    arguments = tasks.MAIN_ARGS[task]
     FOLDER = os.path.realpath(args.folder)
     watch_sites()
+    for task in args.task:
+        probe = Probe(args.results, task)
+        probe.begin()
+        check_task(task, probe)
+
+
+def check_task(task, probe):
+    """Runs one task's checks."""
+    seen = {}
+    arguments = tasks.MAIN_ARGS[task]
+    keras.backend.clear_session()
+    spec.SITES.clear()
+    COMPILED.clear()
     module, outcome = import_task(task, FOLDER)
     probe.run('imports_cleanly', lambda: outcome)
     if module is None:

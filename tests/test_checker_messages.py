@@ -1,0 +1,113 @@
+"""The self-check's messages, in-process: what a learner reads of a crash
+(the error, not Keras's framing or tensor dumps), of a process that died,
+of a VAE's sampling (against draws made here by hand) and of a VAE's loss
+(the terms against a hand computation)."""
+import numpy as np
+
+from checker import cli, probe
+
+# TensorFlow 2.15's message when a traced function fails, cut short
+IN_USER_CODE = '\n'.join([
+    'in user code:',
+    '',
+    '    File "/venv/keras/src/engine/training.py", line 2440, in '
+    'predict_function  *',
+    '        return step_function(self, iterator)',
+    '    File "/venv/keras/src/engine/input_spec.py", line 219, in '
+    'assert_input_compatibility',
+    '        raise ValueError(',
+    '',
+    '    ValueError: Exception encountered when calling layer \'vae\' '
+    '(type Functional).',
+    '    ',
+    '    Layer "decoder" expects 1 input(s), but it received 3 input '
+    'tensors. Inputs received: [<tf.Tensor \'z\' shape=(None, 2) '
+    'dtype=float32>]',
+    '    ',
+    '    Call arguments received by layer \'vae\' (type Functional):',
+    '      \u2022 inputs=tf.Tensor(shape=(None, 784), dtype=float32)',
+    '      \u2022 training=False'])
+
+
+def test_a_crash_is_said_by_its_error_not_kerass_framing():
+    assert probe.first_line(IN_USER_CODE) == \
+        'Layer "decoder" expects 1 input(s), but it received 3 input tensors.'
+    assert probe.first_line(
+        'Exception encountered when calling Sampling.call().\n\n'
+        'Could not automatically infer the output shape.\n\n'
+        'Arguments received by Sampling.call():\n  \u2022 inputs=[...]') == \
+        'Could not automatically infer the output shape.'
+
+
+def test_kerass_tensor_dumps_are_left_out_of_a_message():
+    line = ('You are passing KerasTensor(type_spec=TensorSpec(shape=(), '
+            'dtype=tf.float32, name=None), name=\'Placeholder:0\', '
+            'description="created by layer \'tf.cast_2\'"), an intermediate '
+            'Keras symbolic input/output, to a TF API.')
+    assert probe.tidy(line) == ('You are passing a symbolic KerasTensor, an '
+                                'intermediate Keras symbolic input/output, to '
+                                'a TF API.')
+
+
+def test_a_process_that_died_is_said_by_its_last_error_and_the_line(
+        tmp_path):
+    folder = str(tmp_path)
+    stderr = ('Traceback (most recent call last):\n'
+              '  File "/venv/checker/probe.py", line 9, in <module>\n'
+              '  File "{}/0-vanilla.py", line 12, in autoencoder\n'
+              '    x = keras.layers.Dense(n)(x)\n'
+              'ValueError: Exception encountered\n'
+              '\u2022 inputs=tf.Tensor(shape=(64, 784))\n'
+              'MemoryError: Unable to allocate 3.1 GiB\n'.format(folder))
+    assert cli.died_of(stderr, folder) == \
+        ': MemoryError: Unable to allocate 3.1 GiB (at 0-vanilla.py:12)'
+    assert cli.died_of('Killed\n', folder) == ''
+
+
+def draws(scale, spread, n=4000, seed=0):
+    """Returns z, mean and log_var for one image drawn n times with z =
+    mean + scale(log_var) * spread * epsilon, the log variance differing
+    between the two latent dimensions."""
+    rng = np.random.default_rng(seed)
+    mean = np.tile([[0.5, -1.0]], (n, 1))
+    log_var = np.tile([[0.0, 2.0]], (n, 1))
+    z = mean + scale(log_var) * spread * rng.standard_normal((n, 2))
+    return z, mean, log_var
+
+
+def test_the_right_sampling_has_no_problem():
+    assert probe.sampling_problems(*draws(lambda v: np.exp(v / 2), 1.)) == []
+
+
+def test_a_wrong_scale_and_a_narrow_epsilon_are_each_named():
+    problems = probe.sampling_problems(*draws(np.exp, 1.))
+    assert problems == ['z = mean + exp(log_var) * epsilon: the standard '
+                        'deviation is exp(log_var / 2)']
+    problems = probe.sampling_problems(*draws(lambda v: np.exp(v / 2), 0.1))
+    assert len(problems) == 1
+    assert problems[0].startswith('epsilon has standard deviation 0.10 '
+                                  'over 4000 draws, not 1')
+    problems = probe.sampling_problems(*draws(np.exp, 0.1))
+    assert [p.split(':')[0] for p in problems] == [
+        'z = mean + exp(log_var) * epsilon',
+        'epsilon has standard deviation 0.10 over 4000 draws, not 1']
+
+
+def test_the_loss_terms_against_a_hand_computation():
+    x = np.array([[1., 0.], [0., 1.]])
+    p = np.array([[0.5, 0.5], [0.25, 0.75]])
+    mean = np.array([[1., 0.], [0., 0.]])
+    log_var = np.array([[0., 0.], [np.log(2.), 0.]])
+    r, k = probe.loss_terms(x, p, mean, log_var)
+    per = np.array([2 * np.log(2), -2 * np.log(0.75)])
+    assert np.isclose(r['sum'], per.mean())
+    assert np.isclose(r['mean'], per.mean() / 2)
+    assert np.isclose(r['total'], per.sum())
+    # KL per sample: 0.5 * sum(mean^2 + var - log_var - 1)
+    kl = np.array([0.5, 0.5 * (2 - np.log(2) - 1)])
+    assert np.isclose(k['kl'], kl.mean())
+    assert np.isclose(k['latent'], kl.mean() / 2)
+    assert np.isclose(k['batch'], kl.sum())
+    assert np.isclose(k['unhalved'], 2 * kl.mean())
+    half = 0.5 * np.array([1., np.sqrt(2) - np.log(2) - 1])
+    assert np.isclose(k['half'], half.mean())

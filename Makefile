@@ -36,7 +36,7 @@ TASK_TESTS := tests/test_dense_autoencoders.py tests/test_convolutional.py \
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
 	@echo "make demo-fast        the same four mains, each on the engine fastest on this host (timed first)"
-	@echo "make check DIR=PATH   grade the four task files in PATH as the school's checker would (Keras 2 and 3)"
+	@echo "make check DIR=PATH   grade the four task files in PATH as the school's checker would (scored on Keras 2, Keras 3 shown apart)"
 	@echo "make test             lint, then the test suites on Keras 2, Keras 3 / TensorFlow and Keras 3 / JAX"
 	@echo "make test-keras2      the test suite on TensorFlow 2.15 only"
 	@echo "make test-keras3      the test suite on the newest TensorFlow only (applications end to end: Keras 2)"

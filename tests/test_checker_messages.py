@@ -111,3 +111,26 @@ def test_the_loss_terms_against_a_hand_computation():
     assert np.isclose(k['unhalved'], 2 * kl.mean())
     half = 0.5 * np.array([1., np.sqrt(2) - np.log(2) - 1])
     assert np.isclose(k['half'], half.mean())
+
+
+def test_python_3_10_features_fail_python39_with_their_line(tmp_path):
+    from checker import static
+    cases = {
+        'match': ('def f(x):\n    """f"""\n    match x:\n        case 1:\n'
+                  '            return 1\n', 'line 3: '),
+        'zip': ('def f(a, b):\n    """f"""\n    return list(zip(a, b, '
+                'strict=True))\n', 'line 3: zip(strict) needs Python 3.10'),
+        'union': ('def f(a: int | None):\n    """f"""\n', 'line 1: the '
+                  'annotation int | None needs Python 3.10'),
+        'fine': ('def f(a: list):\n    """f"""\n    return a[1:]\n', None),
+    }
+    for name, (code, message) in cases.items():
+        path = tmp_path / (name + '.py')
+        path.write_text(code)
+        found = static.check_python39(code, str(path))
+        if message is None:
+            assert found['verdict'] == 'pass', found
+        else:
+            assert found['verdict'] == 'fail', found
+            assert found['message'].startswith(message), found
+            assert found['message'].endswith('the grader runs Python 3.9')

@@ -16,9 +16,10 @@ ALLOWED_IMPORT = 'import tensorflow.keras as keras'
 PYCODESTYLE = '2.11.1'
 
 
-# CPython 3.11's parser keeps a recursion counter that two threads parsing
-# at once can corrupt ("AST constructor recursion depth mismatch"): the
-# command checks folders from several threads, so parsing takes turns
+# CPython 3.11 builds an AST with a recursion counter shared by the whole
+# interpreter (CPython issue gh-106905): two threads parsing at once can
+# raise "SystemError: AST constructor recursion depth mismatch". Folders
+# are checked from several threads, so parsing takes turns
 PARSING = threading.Lock()
 
 

@@ -535,9 +535,6 @@ def heads(encoder, roles):
             spec.producer(encoder.outputs[roles['log_var']]))
 
 
-ORDER_WORDS = {'z': 'z', 'mean': 'mean', 'log_var': 'log_var'}
-
-
 def vae_outputs(models, seen):
     """Task 3: the encoder returns z, the mean and the log variance, in
     that order, z = mean + exp(log_var / 2) * epsilon with epsilon from
@@ -551,13 +548,13 @@ def vae_outputs(models, seen):
         return 'encoder outputs that change between two calls on the same ' \
             'images: {}; exactly one should, z, a new sample each call: z = ' \
             'mean + exp(log_var / 2) * epsilon, epsilon drawn anew from ' \
-            'N(0, 1)'.format([i for i in moving] or 'none')
+            'N(0, 1)'.format(moving or 'none')
     problems = []
     if roles != dict(zip(spec.ROLES, range(3))):
         order = sorted(roles, key=roles.get)
         problems.append('the encoder{} returns [{}]; the specification\'s '
                         'order is [z, mean, log_var]'.format(
-                            where, ', '.join(ORDER_WORDS[r] for r in order)))
+                            where, ', '.join(order)))
     # the spread of z, measured where the log variance differs clearly
     # between the latent dimensions (0 to 2), so that the form of the
     # scale and the spread of epsilon can be told apart
@@ -566,7 +563,8 @@ def vae_outputs(models, seen):
     undo = [shifted(mean_layer, 2.),
             shifted(log_var_layer, np.linspace(0., 2., latent))]
     try:
-        x = np.repeat(images('3-variational', (784,), 1), 2000, axis=0)
+        x = np.repeat(images('3-variational', (int(
+            encoder.inputs[0].shape[-1]),), 1), 2000, axis=0)
         found = forward(encoder, x)
     finally:
         for step in undo:

@@ -25,7 +25,7 @@ import aelib  # noqa: F401  (first: sets TensorFlow's options, sys.path)
 import numpy as np
 import tensorflow as tf
 
-from aelib import ROOT, datasets, plots
+from aelib import ROOT, datasets, plots, report
 from checker import spec, tasks
 
 keras = tf.keras
@@ -937,10 +937,7 @@ def reference_lines(task):
     ours.__spec__.loader.exec_module(ours)
     lines = run_main(task, ours)
     try:
-        os.makedirs(os.path.dirname(cache), exist_ok=True)
-        with open(cache + '.tmp', 'w') as f:
-            json.dump(lines, f)
-        os.replace(cache + '.tmp', cache)
+        report.write_atomically(cache, json.dumps(lines))
     except OSError:
         pass
     return lines

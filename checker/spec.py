@@ -197,7 +197,7 @@ def producer(tensor):
 
 # the VAE encoder's outputs in the specification's order
 ROLES = ('z', 'mean', 'log_var')
-NAMES = {'z': 'z', 'mean': 'mean', 'log_var': 'log variance'}
+NAMES = {'mean': 'mean', 'log_var': 'log variance'}
 
 
 def variational(models, input_dims, hidden_layers, latent_dims, roles=None):

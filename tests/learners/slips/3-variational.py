@@ -17,8 +17,8 @@ class KLSampler(keras.layers.Layer):
         """
         mu, log_var = inputs
         kl = -0.5 * keras.backend.sum(
-            1 + log_var - keras.backend.square(mu) - keras.backend.exp(log_var),
-            axis=-1)
+            1 + log_var - keras.backend.square(mu)
+            - keras.backend.exp(log_var), axis=-1)
         self.add_loss(keras.backend.mean(kl))
         eps = keras.backend.random_normal(shape=keras.backend.shape(mu))
         return mu + keras.backend.exp(log_var / 2) * eps

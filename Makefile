@@ -59,7 +59,13 @@ help:
 venv: $(VENV)/.installed
 venv-keras3: $(VENV3)/.installed
 
-# Bytecode: instead of pip compiling every file of every package (a third of
+# The packages are installed by uv, which pip puts in each environment
+# first: it takes seconds where pip took a minute or more. (PyTorch, for
+# make torch, stays with pip, which finds the CPU build on disk.)
+UV_VERSION ?= 0.13.9
+UV = $(1)/bin/uv pip install --quiet --python $(1)/bin/python
+
+# Bytecode: instead of compiling every file of every package (a third of
 # the install's time, most of it for modules never imported), one import of
 # what the project uses writes the bytecode of those modules only, even
 # where PYTHONDONTWRITEBYTECODE is set.
@@ -71,17 +77,19 @@ WARM3 := $(WARM); import jax, gradio, gradio_client, selenium.webdriver
 
 $(VENV)/.installed: requirements.txt requirements-lint.txt requirements-data.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY2) -m pip install $(PIP) --no-compile -r requirements.txt -r requirements-lint.txt
-	$(PY2) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
-	$(PY2) -m pip install $(PIP) --no-deps -e .
+	$(PY2) -m pip install $(PIP) uv==$(UV_VERSION)
+	$(call UV,$(VENV)) -r requirements.txt -r requirements-lint.txt
+	$(call UV,$(VENV)) --no-deps -r requirements-data.txt
+	$(call UV,$(VENV)) --no-deps -e .
 	PYTHONDONTWRITEBYTECODE= TF_CPP_MIN_LOG_LEVEL=3 $(PY2) -c '$(WARM)'
 	touch $@
 
 $(VENV3)/.installed: requirements-keras3.txt requirements-lint.txt requirements-data.txt requirements-explore.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV3)
-	$(PY3) -m pip install $(PIP) --no-compile -r requirements-keras3.txt -r requirements-lint.txt -r requirements-explore.txt
-	$(PY3) -m pip install $(PIP) --no-deps --ignore-requires-python -r requirements-data.txt
-	$(PY3) -m pip install $(PIP) --no-deps -e .
+	$(PY3) -m pip install $(PIP) uv==$(UV_VERSION)
+	$(call UV,$(VENV3)) -r requirements-keras3.txt -r requirements-lint.txt -r requirements-explore.txt
+	$(call UV,$(VENV3)) --no-deps -r requirements-data.txt
+	$(call UV,$(VENV3)) --no-deps -e .
 	PYTHONDONTWRITEBYTECODE= TF_CPP_MIN_LOG_LEVEL=3 $(PY3) -c '$(WARM3)'
 	touch $@
 

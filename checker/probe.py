@@ -19,6 +19,7 @@ import re
 import runpy
 import sys
 import tempfile
+import time
 import traceback
 
 import aelib  # noqa: F401  (first: sets TensorFlow's options, sys.path)
@@ -42,12 +43,13 @@ class Probe:
         self.done = {}
         self.crashes = {}
 
-    def record(self, check, verdict, message='', hint=''):
-        """Writes one check's result."""
+    def record(self, check, verdict, message='', hint='', seconds=0.):
+        """Writes one check's result (seconds: the CPU time it took)."""
         self.done[check] = verdict
         self.file.write(json.dumps({'task': self.task, 'check': check,
                                     'verdict': verdict, 'message': message,
-                                    'hint': hint}) + '\n')
+                                    'hint': hint,
+                                    'seconds': round(seconds, 2)}) + '\n')
         self.file.flush()
 
     def begin(self):
@@ -78,6 +80,7 @@ class Probe:
                 needed, 'failed' if self.done.get(needed) == 'fail'
                 else 'was skipped'))
             return
+        start = time.process_time()
         try:
             outcome = function(*arguments)
         except Exception as error:
@@ -91,12 +94,13 @@ class Probe:
         if check in tasks.WARNINGS and outcome is not None and \
                 not isinstance(outcome, str) and outcome[0] == 'fail':
             outcome = ('note',) + tuple(outcome[1:])
+        seconds = time.process_time() - start
         if outcome is None:
-            self.record(check, 'pass')
+            outcome = ('pass',)
         elif isinstance(outcome, str):
-            self.record(check, 'fail', outcome)
-        else:
-            self.record(check, *outcome)
+            outcome = ('fail', outcome)
+        self.record(check, *(tuple(outcome) + ('', '')[len(outcome) - 1:]),
+                    seconds=seconds)
 
 
 # the learner's folder (the copy), whose frames a crash is reported at

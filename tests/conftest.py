@@ -100,3 +100,57 @@ def pytest_collection_modifyitems(config, items):
         if 'run' in getattr(item, 'fixturenames', ()) and \
                 item.module.__name__ in APPLICATION_TESTS:
             item.add_marker('application')
+
+
+# Where the suite's time goes: with TEST_TIMES=FILE, each test phase and
+# each fixture's set-up is written to FILE as a JSON line with its wall
+# seconds and CPU seconds (this process and the children it waited for),
+# which tools/test_times.py sums per file and per fixture.
+TEST_TIMES = os.environ.get('TEST_TIMES')
+
+
+def _clock():
+    """Returns (wall seconds, CPU seconds of this process and its
+    waited-for children)."""
+    import resource
+    import time
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.perf_counter(), (own.ru_utime + own.ru_stime
+                                 + kids.ru_utime + kids.ru_stime)
+
+
+def _timed(record):
+    """A hook wrapper's body: times what it wraps and appends record with
+    the times to TEST_TIMES."""
+    import json
+    wall, cpu = _clock()
+    yield
+    wall2, cpu2 = _clock()
+    record.update(wall=round(wall2 - wall, 3), cpu=round(cpu2 - cpu, 3))
+    with open(TEST_TIMES, 'a') as f:
+        f.write(json.dumps(record) + '\n')
+
+
+if TEST_TIMES:
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_setup(item):
+        """Times the test's set-up (its fixtures)."""
+        yield from _timed({'test': item.nodeid, 'phase': 'setup'})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(item):
+        """Times the test's body."""
+        yield from _timed({'test': item.nodeid, 'phase': 'call'})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_teardown(item):
+        """Times the test's tear-down."""
+        yield from _timed({'test': item.nodeid, 'phase': 'teardown'})
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_fixture_setup(fixturedef, request):
+        """Times one fixture's set-up."""
+        yield from _timed({'fixture': fixturedef.argname,
+                           'scope': fixturedef.scope,
+                           'test': request.node.nodeid})

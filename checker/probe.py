@@ -296,7 +296,8 @@ def build(module, arguments, seen):
         return ('fail', 'no function autoencoder in the file',
                 'the current specification names the function autoencoder'
                 + (' (found: {})'.format(', '.join(others)) if others
-                   else ''))
+                   else '') + ': def autoencoder({}):'.format(', '.join(
+                       tasks.PROTOTYPES[module.__name__])))
     models, seen['printed'] = make(module, arguments)
     if not isinstance(models, (tuple, list)) or len(models) != 3 or \
             not all(isinstance(m, keras.Model) for m in models):
@@ -488,12 +489,51 @@ def compiled(task, models, arguments):
     return None
 
 
-def regularizer(models, arguments):
+def regularizer(task, module, models, arguments):
     """Task 1: an L1 activity regularizer of lambtha on the latent layer
-    only."""
-    encoder, decoder, _ = models
-    lambtha = float(arguments[3])
+    only, whose penalty is in the loss; a weight regularizer, or any
+    regularizer on task 0's layers, only earns a note: the specification
+    does not name them, but they change the loss the main prints."""
+    encoder, decoder, auto = models
+    everything = [(name, index, layer) for name, model in
+                  (('encoder', encoder), ('decoder', decoder))
+                  for index, layer in enumerate(spec.layers(model), 1)]
     latent = spec.layers(encoder)[-1]
+    found = [(name, index, layer, kind, regularizer)
+             for name, index, layer in everything
+             for kind in ('activity', 'kernel', 'bias')
+             for regularizer in [getattr(layer, kind + '_regularizer', None)]
+             if regularizer is not None
+             and (task, layer, kind) != ('1-sparse', latent, 'activity')]
+
+    def said(kinds):
+        """Returns the found regularizers of kinds, as a message says."""
+        return '; '.join('{}: {} regularizer {}'.format(
+            spec.where(name, index, layer), kind, describe_regularizer(r))
+            for name, index, layer, kind, r in found if kind in kinds)
+    if task == '1-sparse':
+        problem = sparse_penalty(arguments, latent)
+        if problem is None and said(('activity',)):
+            problem = '{}; only the latent layer has an activity ' \
+                'regularizer'.format(said(('activity',)))
+        if problem is None:
+            problem = sparse_loss(task, module, arguments)
+        if problem:
+            return problem
+    if not found:
+        return None
+    return ('note', '{}; the specification {} (not counted, but the loss '
+            'and what the main prints change)'.format(
+                said(('activity', 'kernel', 'bias')),
+                'regularizes only the encoded output' if task == '1-sparse'
+                else 'names no regularizer for the vanilla autoencoder'),
+            'remove the regularizer')
+
+
+def sparse_penalty(arguments, latent):
+    """Returns how the sparse model's latent layer differs from one with an
+    L1 activity regularizer of lambtha (None if it does not)."""
+    lambtha = float(arguments[3])
     found = getattr(latent, 'activity_regularizer', None)
     l1 = float(getattr(found, 'l1', 0) or 0)
     l2 = float(getattr(found, 'l2', 0) or 0)
@@ -502,14 +542,31 @@ def regularizer(models, arguments):
             'the specification asks for L1 of lambtha = {:g}'.format(
                 type(latent).__name__, spec.site(latent),
                 describe_regularizer(found), lambtha)
-    for name, model in (('encoder', encoder), ('decoder', decoder)):
-        for index, layer in enumerate(spec.layers(model), 1):
-            if model is encoder and layer is latent:
-                continue
-            if getattr(layer, 'activity_regularizer', None) is not None:
-                return '{}: has an activity regularizer too; only the ' \
-                    'latent layer has one'.format(
-                        spec.where(name, index, layer))
+    return None
+
+
+def sparse_loss(task, module, arguments, lambtha=0.1):
+    """Returns how the loss on a batch of the sparse model built with a
+    lambtha large enough to be seen differs from the cross-entropy plus
+    lambtha times the codes' L1 norm, divided by the batch size (Keras 2
+    and 3.14+) or not (Keras 3.0 to 3.13); None if it does not."""
+    encoder, decoder, auto = make(module, tuple(arguments[:3]) +
+                                  (lambtha,))[0]
+    x = images(task, arguments, 16)
+    code = forward(encoder, x)
+    cross_entropy = float(np.mean(binary_cross_entropy(
+        x, forward(decoder, code))))
+    with captured():
+        loss = float(np.ravel(auto.evaluate(x, x, batch_size=16,
+                                            verbose=0))[0])
+    penalty = lambtha * float(np.abs(code).sum())
+    if not any(np.isclose(loss, cross_entropy + penalty / n, rtol=1e-3)
+               for n in (16, 1)):
+        return 'with lambtha = {:g}, the loss is {:.4f} on a batch where ' \
+            'the cross-entropy plus lambtha times the L1 norm of the ' \
+            'codes gives {:.4f}: the penalty on the encoded output is ' \
+            'not in the loss as the specification has it'.format(
+                lambtha, loss, cross_entropy + penalty / 16)
     return None
 
 
@@ -755,26 +812,35 @@ I64 = np.int64
 VARIANTS = {
     '0-vanilla': [(784, [256, 128, 64], 16), (100, [50], 5)],
     '2-convolutional': [((28, 28, 3), [8, 16, 32], (4, 4, 32)),
-                        ((28, 28, 1), [4, 8, 8, 16], (2, 2, 16))],
+                        ((28, 28, 1), [4, 8, 8, 16], (2, 2, 16)),
+                        # sizes that round up
+                        ((30, 20, 2), [8, 4, 4], (4, 3, 4))],
     '3-variational': [(784, [256, 128], 4), (100, [50], 3)],
 }
 ROBUST = {
     '0-vanilla': [(I64(784), [I64(64)], I64(16)), (784, (128, 64), 32),
-                  (784, [], 8)],
+                  (784, [], 8), (64, np.array([32, 16]), 8)],
     '2-convolutional': [((I64(28), I64(28), I64(1)), [I64(4), I64(8),
                                                       I64(8)],
                          (I64(4), I64(4), I64(8))),
-                        ([28, 28, 1], (16, 8, 8), [4, 4, 8])],
+                        ([28, 28, 1], (16, 8, 8), [4, 4, 8]),
+                        (np.array([28, 28, 1]), np.array([16, 8, 8]),
+                         (4, 4, 8)),
+                        # one convolution, the second-to-last, valid: its
+                        # decoder gives 24x24 images (spec.decoded_shape)
+                        ((28, 28, 1), [4], (14, 14, 4))],
     '3-variational': [(I64(784), [I64(64)], I64(2)), (784, (128,), 2),
                       (784, [], 2)],
 }
 VARIANTS['1-sparse'] = [case + (1e-4,) for case in VARIANTS['0-vanilla']]
-ROBUST['1-sparse'] = [case + (1e-4,) for case in ROBUST['0-vanilla']]
+ROBUST['1-sparse'] = [case + (1e-4,) for case in ROBUST['0-vanilla']] + [
+    (64, [32], 8, 0), (64, [32], 8, np.float32(1e-5)), (64, [32], 8, 1)]
 
 
-def variant_problem(task, module, arguments):
+def variant_problem(task, module, arguments, penalty=True):
     """Returns what goes wrong when autoencoder(*arguments) is built (a
-    crash or the structure's problems), or None."""
+    crash or the structure's problems, and for task 1 with penalty, the
+    regularizer's), or None."""
     try:
         models, _ = make(module, arguments)
         built(task, models, arguments)
@@ -783,33 +849,44 @@ def variant_problem(task, module, arguments):
             '; hint: ' + hint_for(error)) if hint_for(error) else '')
     plain_arguments = [plain(a) for a in arguments[:3]]
     roles = vae_roles(models[0])[0] if task == '3-variational' else None
-    problems = spec.STRUCTURE[task](models, *plain_arguments, roles=roles)
-    return '; '.join(merged(problems)) or None
+    problems = merged(spec.STRUCTURE[task](models, *plain_arguments,
+                                           roles=roles))
+    if task == '1-sparse' and penalty and not problems:
+        problems = [sparse_penalty(arguments, spec.layers(models[0])[-1])]
+    return '; '.join(p for p in problems if p) or None
 
 
-def variants(task, module):
+def variants(task, module, seen):
     """Other arguments the specification allows build models that keep
-    its sentences; arguments beyond the specification's (numpy integers,
-    tuples, an empty hidden_layers) only earn a note."""
+    its sentences (and, once the regularizer check has passed, task 1's
+    regularizer); arguments beyond the specification's (numpy integers and
+    arrays, tuples, an empty hidden_layers) only earn a note."""
+    penalty = seen.get('regularizer') in ('pass', 'note')
     for arguments in VARIANTS[task]:
-        problem = variant_problem(task, module, arguments)
+        problem = variant_problem(task, module, arguments, penalty)
         if problem:
             return 'autoencoder{}: {}'.format(shown(arguments), problem)
     notes = []
     for arguments in ROBUST[task]:
-        problem = variant_problem(task, module, arguments)
+        problem = variant_problem(task, module, arguments, penalty)
         if problem:
-            notes.append('autoencoder{}: {}'.format(shown(arguments),
-                                                    problem))
+            notes.append('autoencoder{}: {}'.format(shown(arguments), (
+                problem[:197] + '...') if len(problem) > 200 else problem))
     if notes:
         return ('note', 'beyond what the specification passes (not a '
-                'fault): ' + '; '.join(notes), 'the specification\'s mains '
-                'pass plain ints and lists; nothing to fix for the grader')
+                'fault): ' + '; '.join(notes[:2]) + (
+                    ' (and {} more)'.format(len(notes) - 2)
+                    if len(notes) > 2 else ''), 'the specification\'s '
+                'mains pass plain ints and lists; nothing to fix for the '
+                'grader')
     return None
 
 
 def plain(value):
-    """Returns value with numpy integers and tuples as ints and lists."""
+    """Returns value with numpy integers, arrays and tuples as ints and
+    lists."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
     if isinstance(value, (tuple, list)):
         return [plain(v) for v in value]
     return int(value) if isinstance(value, np.integer) else value
@@ -821,6 +898,8 @@ def shown(arguments):
         """Returns one argument's text."""
         if isinstance(value, np.integer):
             return 'np.int64({})'.format(int(value))
+        if isinstance(value, np.ndarray):
+            return 'np.array({})'.format(value.tolist())
         if isinstance(value, (tuple, list)):
             inner = ', '.join(one(v) for v in value)
             return '({}{})'.format(inner, ',' if len(value) == 1 else '') \
@@ -920,15 +999,17 @@ def numbers(lines):
     return [float(m.group(0)) for m in re.finditer(FLOAT, ' '.join(lines))]
 
 
-def reference_lines(task):
+def reference_lines(task, seen):
     """Returns what this project's own task file prints through the same
-    main, seed and data, on this engine (kept in .cache/checker, keyed by
-    the file's and the engine's versions)."""
+    main, seed and data, on this engine: what the learner's file printed
+    when it is this project's file, else kept in .cache/checker, keyed by
+    the file's and the engine's versions."""
     path = os.path.join(ROOT, task + '.py')
     with open(path, 'rb') as f:
-        key = hashlib.sha256(f.read() + getattr(
-            keras, '__version__', '').encode() + tf.__version__.encode()
-        ).hexdigest()[:16]
+        ours = f.read()
+    key = hashlib.sha256(ours + ' '.join([
+        getattr(keras, '__version__', ''), tf.__version__,
+        keras.backend.backend()]).encode()).hexdigest()[:16]
     cache = os.path.join(ROOT, '.cache', 'checker',
                          '{}-{}.json'.format(task, key))
     try:
@@ -936,10 +1017,15 @@ def reference_lines(task):
             return json.load(f)
     except (OSError, ValueError):
         pass
-    ours = importlib.util.module_from_spec(
-        importlib.util.spec_from_file_location(task, path))
-    ours.__spec__.loader.exec_module(ours)
-    lines = run_main(task, ours)
+    with open(os.path.join(FOLDER, task + '.py'), 'rb') as f:
+        same = f.read() == ours
+    if same:
+        lines = seen['main_lines']
+    else:
+        module = importlib.util.module_from_spec(
+            importlib.util.spec_from_file_location(task, path))
+        module.__spec__.loader.exec_module(module)
+        lines = run_main(task, module)
     try:
         report.write_atomically(cache, json.dumps(lines))
     except OSError:
@@ -950,7 +1036,7 @@ def reference_lines(task):
 def seeded_value(task, seen):
     """A note, not a failure: the printed numbers beside this project's
     own file's with the same seed, data and one epoch."""
-    reference = reference_lines(task)
+    reference = reference_lines(task, seen)
     yours, ours = numbers(seen['main_lines']), numbers(reference)
     if len(yours) == len(ours) and np.allclose(yours, ours, rtol=1e-3,
                                                atol=1e-5):
@@ -1001,10 +1087,11 @@ def check_task(task, probe):
     probe.run('structure', structure, task, models, arguments,
               seen.get('roles'))
     probe.run('compiled', compiled, task, models, arguments)
-    probe.run('regularizer', regularizer, models, arguments)
+    probe.run('regularizer', regularizer, task, module, models, arguments)
     probe.run('vae_outputs', vae_outputs, models, seen)
     probe.run('vae_loss', vae_loss, models, seen)
-    probe.run('variants', variants, task, module)
+    seen['regularizer'] = probe.done.get('regularizer')
+    probe.run('variants', variants, task, module, seen)
     probe.run('trains', trains, task, module, arguments)
     probe.run('main_output', main_output, task, module, seen)
     if probe.done.get('structure') == 'fail':

@@ -183,11 +183,22 @@ def convolutional(models, input_dims, filters, latent_dims, roles=None):
                                          keras.layers.UpSampling2D)
     if problems:
         return problems
+    output = decoded_shape(latent_dims, len(filters), input_dims[-1])
     return check_shapes(
         {'encoder': encoder, 'decoder': decoder, 'auto': auto},
         {'encoder': ([(None,) + input_dims], [(None,) + latent_dims]),
-         'decoder': ([(None,) + latent_dims], [(None,) + input_dims]),
-         'auto': ([(None,) + input_dims], [(None,) + input_dims])})
+         'decoder': ([(None,) + latent_dims], [(None,) + output]),
+         'auto': ([(None,) + input_dims], [(None,) + output])})
+
+
+def decoded_shape(latent_dims, convolutions, channels):
+    """Returns the shape of the decoder's output that the specification's
+    layers give: each upsampling doubles the size, the valid convolution
+    takes 2 off; input_dims for the main's call (4 -> 8 -> 16 -> 14 -> 28),
+    smaller for some others (one filter on 28x28 inputs: 14 -> 12 -> 24)."""
+    height, width = (size * 2 ** (convolutions - 1) for size in
+                     latent_dims[:2])
+    return (2 * (height - 2), 2 * (width - 2), channels)
 
 
 def producer(tensor):

@@ -9,6 +9,14 @@ MAIN_ARGS = {
     '2-convolutional': ((28, 28, 1), [16, 8, 8], (4, 4, 8)),
     '3-variational': (784, [512], 2),
 }
+# the parameters of each task's autoencoder(), as the specification's
+# prototypes name them (the mains pass them by position)
+PROTOTYPES = {
+    '0-vanilla': ['input_dims', 'hidden_layers', 'latent_dims'],
+    '1-sparse': ['input_dims', 'hidden_layers', 'latent_dims', 'lambtha'],
+    '2-convolutional': ['input_dims', 'filters', 'latent_dims'],
+    '3-variational': ['input_dims', 'hidden_layers', 'latent_dims'],
+}
 # the checks of the folder, of each file, and of each file on each engine
 FOLDER_CHECKS = ('readme',)
 FILE_CHECKS = ('exists', 'shebang', 'newline', 'executable', 'pycodestyle',
@@ -17,7 +25,7 @@ ENGINE_CHECKS = ('imports_cleanly', 'builds', 'quiet', 'structure',
                  'compiled', 'regularizer', 'vae_outputs', 'vae_loss',
                  'variants', 'trains', 'main_output', 'seeded_value')
 # the checks that only some tasks have
-ONLY = {'regularizer': ('1-sparse',),
+ONLY = {'regularizer': ('0-vanilla', '1-sparse'),
         'vae_outputs': ('3-variational',), 'vae_loss': ('3-variational',)}
 # checks that inform instead of failing: they do not count in the score
 WARNINGS = ('seeded_value',)
@@ -74,8 +82,12 @@ SENTENCES = {
     },
     'compiled': 'auto is compiled with adam optimization and binary '
                 'cross-entropy loss',
-    'regularizer': 'lambtha is the regularization parameter used for L1 '
-                   'regularization on the encoded output',
+    'regularizer': {
+        '0-vanilla': '(informational) task 0 names no regularizer: one '
+                     'changes the loss the main prints',
+        '1-sparse': 'lambtha is the regularization parameter used for L1 '
+                    'regularization on the encoded output',
+    },
     'vae_outputs': 'encoder outputs the latent representation, the mean and '
                    'the log variance, in that order; auto is the decoder '
                    'applied to the sampled z',

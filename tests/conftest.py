@@ -91,15 +91,25 @@ APPLICATION_TESTS = {'test_anomaly', 'test_compression', 'test_denoising',
                      'test_dimensionality', 'test_theory', 'test_bench'}
 
 
+# the test modules whose code does not depend on the engine: a second
+# engine would run the same Python again
+ONE_ENGINE_TESTS = {'test_arguments', 'test_data', 'test_fashion_data',
+                    'test_imaging', 'test_docs', 'test_outputs', 'test_mains',
+                    'test_hygiene', 'test_onednn'}
+
+
 def pytest_collection_modifyitems(config, items):
     """Marks 'application' the tests that run an application or the
     benchmark end to end (those of their test modules using the `run`
-    fixture), so that a suite can leave them to one Keras: `-m "not
-    application"`."""
+    fixture), and 'one_engine' those of ONE_ENGINE_TESTS, so that a suite
+    can leave them to one Keras: `-m "not application and not
+    one_engine"`."""
     for item in items:
         if 'run' in getattr(item, 'fixturenames', ()) and \
                 item.module.__name__ in APPLICATION_TESTS:
             item.add_marker('application')
+        if item.module.__name__ in ONE_ENGINE_TESTS:
+            item.add_marker('one_engine')
 
 
 # Where the suite's time goes: with TEST_TIMES=FILE, each test phase and

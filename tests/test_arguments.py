@@ -1,9 +1,10 @@
-"""Bad arguments get a clear error naming them; every valid variant builds
-and trains."""
+"""Bad arguments get a clear error naming them; whole floats are taken as
+their integers. The checks are the task files' own Python, the same on
+every engine: the Keras 2 suite runs them."""
 import numpy as np
 import pytest
 
-from conftest import batch, input_shape, task
+from conftest import task
 
 # (task, arguments, exception, fragment of its message)
 BAD_CALLS = [
@@ -70,26 +71,14 @@ BAD_CALLS = [
     ('3-variational', ([784], [512], 2), TypeError, 'input_dims'),
 ]
 
-# (task, arguments) that a straightforward implementation accepts
+# (task, arguments) accepted beyond those the self-check builds (its
+# `variants` check: other sizes, numpy integers and arrays, tuples, an empty
+# hidden_layers, lambtha 0 or an int, one convolution; test_checker.py):
+# floats that are whole numbers, and numpy floats
 VALID_CALLS = [
-    ('0-vanilla', (np.int64(64), [np.int32(32), np.int64(16)], np.int64(8))),
-    ('0-vanilla', (64, (32, 16), 8)),
-    ('0-vanilla', (64, np.array([32, 16]), 8)),
-    ('0-vanilla', (64, [], 8)),
-    ('0-vanilla', (64.0, [32.0], 8.0)),
-    ('1-sparse', (64, [32], 8, 0)),
-    ('1-sparse', (64, [32], 8, np.float32(1e-5))),
-    ('1-sparse', (64, [32], 8, np.float64(1e-4))),
-    ('1-sparse', (np.int64(64), (32,), np.int64(8), 1)),
-    ('1-sparse', (64, [], 8, 1e-5)),
-    ('2-convolutional', ([28, 28, 1], (16, 8, 8), [4, 4, 8])),
-    ('2-convolutional', (np.array([28, 28, 1]), np.array([16, 8, 8]),
-                         (np.int64(4), np.int64(4), np.int64(8)))),
-    ('2-convolutional', ((28, 28, 3), [8, 8, 8], (4, 4, 8))),
-    ('2-convolutional', ((28, 28, 1), [4], (14, 14, 4))),
-    ('3-variational', (np.int64(64), [np.int64(32)], np.int64(2))),
-    ('3-variational', (64, (32, 16), 3)),
-    ('3-variational', (64, [], 2)),
+    ('0-vanilla', (64.0, [32.0], 8.0), [(None, 8)]),
+    ('1-sparse', (64, [32], 8, np.float64(1e-4)), [(None, 8)]),
+    ('3-variational', (64.0, [32.0], 2.0), [(None, 2)] * 3),
 ]
 
 
@@ -106,16 +95,9 @@ def test_bad_call_raises_a_clear_error(name, args, error, fragment):
     assert fragment in str(raised.value)
 
 
-@pytest.mark.parametrize('name, args', VALID_CALLS,
+@pytest.mark.parametrize('name, args, shapes', VALID_CALLS,
                          ids=[ids(call) for call in VALID_CALLS])
-def test_valid_variant_builds_and_fits_one_batch(name, args):
+def test_whole_floats_are_taken_as_their_integers(name, args, shapes):
     encoder, decoder, auto = task(name).autoencoder(*args)
-    x = batch(input_shape(auto)[1:], n=8)
-    if tuple(auto.outputs[0].shape[1:]) != x.shape[1:]:
-        # the spec's layers on this input give another output size: the
-        # model is built as specified and trains towards that size
-        y = batch(tuple(auto.outputs[0].shape[1:]), n=8)
-    else:
-        y = x
-    history = auto.fit(x, y, epochs=1, batch_size=8, verbose=0)
-    assert np.isfinite(history.history['loss'][0])
+    assert [tuple(t.shape) for t in encoder.outputs] == shapes
+    assert tuple(auto.outputs[0].shape) == (None, 64)

@@ -134,3 +134,69 @@ def test_python_3_10_features_fail_python39_with_their_line(tmp_path):
             assert found['verdict'] == 'fail', found
             assert found['message'].startswith(message), found
             assert found['message'].endswith('the grader runs Python 3.9')
+
+
+def edited(task, old, new):
+    """Returns the project's task file as a module, with old replaced by
+    new in its text (one edit, which must apply)."""
+    import os
+    import types
+    from aelib import ROOT
+    with open(os.path.join(ROOT, task + '.py')) as f:
+        text = f.read()
+    assert old in text, old
+    module = types.ModuleType(task)
+    exec(compile(text.replace(old, new), task + '.py', 'exec'),
+         module.__dict__)
+    return module
+
+
+def regularizer_verdict(task, module, arguments):
+    """Returns what the checker's regularizer check says of module."""
+    models, _ = probe.make(module, arguments)
+    return probe.regularizer(task, module, models, arguments)
+
+
+def test_the_sparse_penalty_is_on_the_encoded_output_and_in_the_loss():
+    arguments = (64, [32], 8, 1e-3)
+    right = edited('1-sparse', 'lambtha))(x)', 'lambtha))(x)')
+    assert regularizer_verdict('1-sparse', right, arguments) is None
+    on_weights = edited('1-sparse', 'activity_regularizer=',
+                        'kernel_regularizer=')
+    message = regularizer_verdict('1-sparse', on_weights, arguments)
+    assert message.startswith("encoder's latent layer (Dense): activity "
+                              'regularizer none; the specification asks '
+                              'for L1 of lambtha = 0.001'), message
+    # the loss, against the hand computation, tells the two apart too
+    assert probe.sparse_loss('1-sparse', right, arguments) is None
+    assert 'the penalty on the encoded output is not in the loss' in \
+        probe.sparse_loss('1-sparse', on_weights, arguments)
+    everywhere = edited(
+        '1-sparse', "x = keras.layers.Dense(units, activation='relu')(x)",
+        "x = keras.layers.Dense(units, activation='relu', activity_"
+        "regularizer=keras.regularizers.l1(lambtha))(x)")
+    message = regularizer_verdict('1-sparse', everywhere, arguments)
+    assert message.startswith('encoder layer 1 (Dense): activity regularizer '
+                              'L1('), message
+    assert message.endswith('only the latent layer has an activity '
+                            'regularizer')
+
+
+def test_a_regularizer_the_specification_does_not_name_is_a_note():
+    vanilla = edited('0-vanilla', "latent = keras.layers.Dense(latent_dims, "
+                     "activation='relu')(x)", "latent = keras.layers.Dense("
+                     "latent_dims, activation='relu', kernel_regularizer="
+                     "keras.regularizers.l2(0.01))(x)")
+    verdict, message, hint = regularizer_verdict(
+        '0-vanilla', vanilla, (64, [32], 8))
+    assert verdict == 'note'
+    assert message.startswith('encoder layer 2 (Dense): kernel regularizer '
+                              'L2('), message
+    assert 'names no regularizer for the vanilla autoencoder' in message
+
+
+def test_the_convolutional_decoder_gives_the_size_its_layers_give():
+    from checker import spec
+    assert spec.decoded_shape((4, 4, 8), 3, 1) == (28, 28, 1)
+    assert spec.decoded_shape((14, 14, 4), 1, 1) == (24, 24, 1)
+    assert spec.decoded_shape((4, 3, 4), 3, 2) == (28, 20, 2)

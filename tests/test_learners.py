@@ -106,7 +106,9 @@ FAILURES = {
 }
 # hints that must come with some of those failures
 HINTS = {
-    ('defects', SPARSE, 'builds'): '(found: sparse)',
+    ('defects', SPARSE, 'builds'): '(found: sparse): def autoencoder('
+                                   'input_dims, hidden_layers, latent_dims, '
+                                   'lambtha):',
     ('vae-all-three', VAE, 'builds'): 'decoder(encoder(inputs)[0])',
     ('vae-closure', VAE, 'vae_loss'): 'a loss function may use only y_true '
                                       'and y_pred',

@@ -65,3 +65,17 @@ def test_loaded_auto_keeps_its_loss_and_resumes_training(name, tmp_path):
     continued = auto.fit(x, x, batch_size=16, epochs=1, shuffle=False,
                          verbose=0).history['loss'][0]
     assert resumed == pytest.approx(continued, rel=1e-5)
+
+
+def test_the_variational_file_can_be_loaded_again_in_the_same_process():
+    """A checker may execute the file more than once: registering Sampling
+    and the loss for serialization a second time must not fail."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(task('3-variational').__file__),
+                        '3-variational.py')
+    spec = importlib.util.spec_from_file_location('variational_again', path)
+    again = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(again)
+    encoder, _, _ = again.autoencoder(784, [64], 2)
+    assert [tuple(t.shape) for t in encoder.outputs] == [(None, 2)] * 3

@@ -41,7 +41,7 @@ help:
 	@echo "make test             lint, then the test suites on Keras 2, Keras 3 / TensorFlow and Keras 3 / JAX"
 	@echo "make test-keras2      the test suite on TensorFlow 2.15 only"
 	@echo "make test-keras3      the test suite on the newest TensorFlow only (applications end to end: Keras 2)"
-	@echo "make test-jax         the task files' tests on Keras 3's JAX engine only"
+	@echo "make test-jax         the task files saved, loaded and resumed on Keras 3's JAX engine only"
 	@echo "make bench            50-epoch reproduction run, writes results/ and docs/results.md"
 	@echo "make bench-keras3     the same run on the newest TensorFlow"
 	@echo "make bench-backends   each main on every engine (oneDNN off and on, JAX, PyTorch) against the host's floor,"

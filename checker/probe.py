@@ -10,6 +10,7 @@ that a check that hangs or crashes the process leaves the earlier results.
 """
 import argparse
 import contextlib
+import functools
 import hashlib
 import importlib.util
 import io
@@ -908,10 +909,17 @@ def shown(arguments):
     return '(' + ', '.join(one(a) for a in arguments) + ')'
 
 
+@functools.lru_cache(maxsize=1)
+def training_images():
+    """Returns the first 512 MNIST training images in [0, 1], loaded once
+    for every task of the process."""
+    (x, _), _ = datasets.load('mnist')
+    return x[:512].astype('float32') / 255.
+
+
 def trains(task, module, arguments):
     """Three epochs on 512 MNIST images lower the loss, with no NaN."""
-    (x, _), _ = datasets.load('mnist')
-    x = x[:512].astype('float32') / 255.
+    x = training_images()
     x = x.reshape((-1, 28, 28, 1)) if task == '2-convolutional' \
         else x.reshape((-1, 784))
     auto = make(module, arguments)[0][2]

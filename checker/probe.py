@@ -871,8 +871,8 @@ def variants(task, module, seen):
     for arguments in ROBUST[task]:
         problem = variant_problem(task, module, arguments, penalty)
         if problem:
-            notes.append('autoencoder{}: {}'.format(shown(arguments), (
-                problem[:197] + '...') if len(problem) > 200 else problem))
+            notes.append('autoencoder{}: {}'.format(shown(arguments),
+                                                    shortened(problem)))
     if notes:
         return ('note', 'beyond what the specification passes (not a '
                 'fault): ' + '; '.join(notes[:2]) + (
@@ -881,6 +881,15 @@ def variants(task, module, seen):
                 'mains pass plain ints and lists; nothing to fix for the '
                 'grader')
     return None
+
+
+def shortened(problem, most=200):
+    """Returns a variant's problem for a note: without its hint, cut at a
+    word to at most `most` characters."""
+    problem = problem.split('; hint: ')[0]
+    if len(problem) <= most:
+        return problem
+    return problem[:problem.rfind(' ', 0, most - 3)] + '...'
 
 
 def plain(value):

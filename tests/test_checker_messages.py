@@ -200,3 +200,11 @@ def test_the_convolutional_decoder_gives_the_size_its_layers_give():
     assert spec.decoded_shape((4, 4, 8), 3, 1) == (28, 28, 1)
     assert spec.decoded_shape((14, 14, 4), 1, 1) == (24, 24, 1)
     assert spec.decoded_shape((4, 3, 4), 3, 2) == (28, 20, 2)
+
+
+def test_a_notes_problem_is_cut_at_a_word_without_its_hint():
+    problem = 'raised ValueError: ' + 'word ' * 60 + '; hint: use ints'
+    short = probe.shortened(problem)
+    assert short.endswith('word...') and len(short) <= 200
+    assert 'hint' not in short
+    assert probe.shortened('raised X; hint: y') == 'raised X'

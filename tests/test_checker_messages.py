@@ -167,6 +167,8 @@ def test_the_sparse_penalty_is_on_the_encoded_output_and_in_the_loss():
     assert message.startswith("encoder's latent layer (Dense): activity "
                               'regularizer none; the specification asks '
                               'for L1 of lambtha = 0.001'), message
+    assert message.endswith('its kernel regularizer L1(l1=0.001, l2=None) '
+                            'penalizes the weights, not the encoded output')
     # the loss, against the hand computation, tells the two apart too
     assert probe.sparse_loss('1-sparse', right, arguments) is None
     assert 'the penalty on the encoded output is not in the loss' in \

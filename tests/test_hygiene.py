@@ -20,9 +20,9 @@ def test_each_main_keeps_the_graders_file_rules(path):
     with open(path, 'rb') as f:
         data = f.read()
     tree = static.parse(data, filename=path)
+    # (their style and Python 3.9: make lint, on every file)
     results = [static.check_shebang(data), static.check_newline(data),
-               static.check_executable(path), static.check_documented(tree),
-               static.check_python39(data, path)]
+               static.check_executable(path), static.check_documented(tree)]
     assert [(r['check'], r['verdict'], r['message']) for r in results] == \
         [(r['check'], 'pass', '') for r in results]
 

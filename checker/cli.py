@@ -77,56 +77,61 @@ def interpreter(engine):
     return os.path.join(folder, 'bin', 'python')
 
 
-def run_probe(task_list, engine, folder, timeout):
-    """Runs the engine checks of the tasks in task_list in subprocesses,
+def run_probe(jobs, engine, timeout):
+    """Runs the engine checks of jobs, [(folder, task)], in subprocesses,
     one after the other in one process where nothing goes wrong; returns
-    {task: its results in order}. A task that takes longer than timeout
-    seconds, or whose process dies, fails the check under way and skips
-    the rest; the tasks after it run in a new process."""
+    {(folder, task): its results in order}. A job that takes longer than
+    timeout seconds, or whose process dies, fails the check under way and
+    skips the rest; the jobs after it run in a new process."""
     python = interpreter(engine)
     if python is None:
-        return {task: [static.result(
+        return {job: [static.result(
             check, 'skip', 'skipped: no {} environment ({}; make venv '
             'venv-keras3 sets it up)'.format(engine, ENGINE_ENVS[engine][0]))
-            for check in tasks.engine_checks(task)] for task in task_list}
+            for check in tasks.engine_checks(job[1])] for job in jobs}
     records, problems = [], {}
     with tempfile.TemporaryDirectory() as work:
-        copy = os.path.join(work, 'copy')
-        os.mkdir(copy)
-        copy_folder(folder, copy)
+        copies = {}
+        for folder, _ in jobs:
+            if folder not in copies:
+                copies[folder] = os.path.join(work, str(len(copies)))
+                os.mkdir(copies[folder])
+                copy_folder(folder, copies[folder])
         env = {key: value for key, value in os.environ.items()
                if key not in ('DISPLAY', 'WAYLAND_DISPLAY')}
         env.update(ENGINE_ENVS[engine][1], MPLBACKEND='Agg',
                    TF_CPP_MIN_LOG_LEVEL='3', PYTHONDONTWRITEBYTECODE='1')
-        remaining = list(task_list)
+        remaining = list(range(len(jobs)))
         while remaining:
-            found, current, problem = run_tasks(
-                python, remaining, copy, env, timeout,
-                os.path.join(work, 'results.jsonl'))
-            records += found
+            found, current, problem = run_jobs(
+                python, [(copies[jobs[n][0]], jobs[n][1]) for n in remaining],
+                env, timeout, os.path.join(work, 'results.jsonl'))
+            records += [dict(r, job=remaining[r['job']]) for r in found]
             if current is None:
                 break
-            problems[current] = problem
-            remaining = remaining[remaining.index(current) + 1:]
-    return {task: ordered_results(task, [r for r in records
-                                         if r.get('task') == task],
-                                  problems.get(task))
-            for task in task_list}
+            problems[remaining[current]] = problem
+            remaining = remaining[current + 1:]
+    return {job: ordered_results(job[1], [r for r in records
+                                          if r.get('job') == n],
+                                 problems.get(n))
+            for n, job in enumerate(jobs)}
 
 
-def run_tasks(python, task_list, copy, env, timeout, results):
-    """Runs checker/probe.py on the tasks, each within timeout seconds
-    (from the moment it begins; the process's start counts for the
-    first); returns (its records, the task under way when it was stopped
-    or died or None, what happened to it)."""
+def run_jobs(python, jobs, env, timeout, results):
+    """Runs checker/probe.py on jobs, [(copy of a folder, task)], each
+    within timeout seconds (from the moment it begins; the process's start
+    counts for the first); returns (its records, the number of the job
+    under way when it was stopped or died or None, what happened to
+    it)."""
     command = [python, os.path.join(ROOT, 'checker', 'probe.py'),
-               '--folder', copy, '--results', results, '--task'] + \
-        list(task_list)
+               '--results', results]
+    for copy, task in jobs:
+        command += ['--job', copy, task]
     open(results, 'w').close()
     errors = results + '.stderr'
-    current, began, problem = task_list[0], time.monotonic(), None
+    current, began, problem = 0, time.monotonic(), None
     with open(errors, 'w') as stderr:
-        process = subprocess.Popen(command, cwd=copy, env=env,
+        process = subprocess.Popen(command, cwd=jobs[0][0], env=env,
                                    stdin=subprocess.DEVNULL,
                                    stdout=subprocess.DEVNULL, stderr=stderr)
         while True:
@@ -136,7 +141,7 @@ def run_tasks(python, task_list, copy, env, timeout, results):
             except subprocess.TimeoutExpired:
                 finished = False
             found = read_records(results)
-            begun = [r['task'] for r in found if r.get('begin')]
+            begun = [r['job'] for r in found if r.get('begin')]
             if begun and begun[-1] != current:
                 current, began = begun[-1], time.monotonic()
             if finished:
@@ -154,7 +159,7 @@ def run_tasks(python, task_list, copy, env, timeout, results):
     if problem is None:
         with open(errors, errors='replace') as f:
             problem = 'the process ended with status {}{}'.format(
-                process.returncode, died_of(f.read(), copy))
+                process.returncode, died_of(f.read(), jobs[current][0]))
     return found, current, problem
 
 
@@ -220,43 +225,60 @@ def died_of(stderr, folder):
 
 
 def check_folder(args):
-    """Returns every result, each with its task and engine, in order."""
-    rows = [dict(r, task='folder', engine='') for r in
-            [static.check_readme(args.folder)]]
-    files = {}
-    for task in args.tasks:
-        files[task] = static.check_file(args.folder, task)
-    jobs = {}
-    present = [task for task in args.tasks
-               if files[task][0]['verdict'] == 'pass']
+    """Returns every result of args.folder, each with its task and engine,
+    in order."""
+    return check_folders({args.folder: args.tasks}, args.engines,
+                         args.timeout, args.jobs)[args.folder]
+
+
+def check_folders(requests, engines, timeout, jobs):
+    """Returns {folder: every result, each with its task and engine, in
+    order} for requests, {folder: the tasks to check there}, on engines.
+    The engine checks of all the folders share each engine's processes
+    (one per engine, or more where jobs allows): one import of TensorFlow
+    serves them all, and each folder's modules are forgotten before the
+    next folder's are imported."""
+    files, present = {}, []
+    for folder, task_list in requests.items():
+        for task in task_list:
+            files[folder, task] = static.check_file(folder, task)
+            if files[folder, task][0]['verdict'] == 'pass':
+                present.append((folder, task))
     # one process per engine, or more where there are more cores
-    groups = max(1, min(len(present), args.jobs // max(1, len(
-        args.engines))))
-    with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        for engine in args.engines:
+    groups = max(1, min(len(present), jobs // max(1, len(engines))))
+    futures = {}
+    with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
+        for engine in engines:
             for group in range(groups):
                 share = present[group::groups]
                 if share:
-                    future = pool.submit(run_probe, share, engine,
-                                         args.folder, args.timeout)
-                    for task in share:
-                        jobs[task, engine] = future
-        for task in args.tasks:
-            results = files[task]
-            if results[0]['verdict'] != 'pass':
-                results += [static.result(check, 'skip', 'skipped: waits on '
-                                          'exists, which failed')
-                            for check in tasks.FILE_CHECKS[1:]]
-            rows += [dict(r, task=task, engine='') for r in results]
-            for engine in args.engines:
-                if (task, engine) in jobs:
-                    found = jobs[task, engine].result()[task]
-                else:
-                    found = [static.result(check, 'skip', 'skipped: waits on '
-                                           'exists, which failed')
-                             for check in tasks.engine_checks(task)]
-                rows += [dict(r, task=task, engine=engine) for r in found]
-    return rows
+                    future = pool.submit(run_probe, share, engine, timeout)
+                    for job in share:
+                        futures[job, engine] = future
+        found = {}
+        for folder, task_list in requests.items():
+            rows = [dict(r, task='folder', engine='') for r in
+                    [static.check_readme(folder)]]
+            for task in task_list:
+                results = files[folder, task]
+                if results[0]['verdict'] != 'pass':
+                    results += [static.result(check, 'skip', 'skipped: waits '
+                                              'on exists, which failed')
+                                for check in tasks.FILE_CHECKS[1:]]
+                rows += [dict(r, task=task, engine='') for r in results]
+                for engine in engines:
+                    if ((folder, task), engine) in futures:
+                        results = futures[(folder, task), engine].result()[
+                            folder, task]
+                    else:
+                        results = [static.result(check, 'skip', 'skipped: '
+                                                 'waits on exists, which '
+                                                 'failed')
+                                   for check in tasks.engine_checks(task)]
+                    rows += [dict(r, task=task, engine=engine)
+                             for r in results]
+            found[folder] = rows
+    return found
 
 
 def counts(row):

@@ -1,12 +1,15 @@
-"""Runs the engine checks of one task file, in a process of its own (the
+"""Runs the engine checks of task files, in a process of its own (the
 checker never imports a learner's code itself):
 
-    python checker/probe.py --task 0-vanilla ... --folder COPY --results FILE
+    python checker/probe.py --results FILE --job COPY 0-vanilla [--job ...]
 
-COPY is a copy of the learner's folder, the working directory and first on
-sys.path, so that `__import__('0-vanilla')` finds the file as the grader's
-mains do. Each check appends one JSON line to FILE as soon as it is done, so
-that a check that hangs or crashes the process leaves the earlier results.
+Each job is a task of a folder; COPY is a copy of the learner's folder. The
+jobs run one after the other; while a folder's jobs run, its copy is the
+working directory and first on sys.path, so that `__import__('0-vanilla')`
+finds the file as the grader's mains do, and the next folder's jobs begin
+without the previous folder's modules. Each check appends one JSON line
+(with its job's number) to FILE as soon as it is done, so that a check that
+hangs or crashes the process leaves the earlier results.
 """
 import argparse
 import contextlib
@@ -34,37 +37,38 @@ EPSILON = 1e-7  # Keras clips probabilities to [EPSILON, 1 - EPSILON]
 
 
 class Probe:
-    """Records the results of one task's checks to a JSON-lines file."""
+    """Records the results of one job's checks (a task of a folder) to a
+    JSON-lines file."""
 
-    def __init__(self, path, task):
-        """path: the results file; task: '0-vanilla', ..."""
+    def __init__(self, path, task, job=0):
+        """path: the results file; task: '0-vanilla', ...; job: the job's
+        number on the command line."""
         self.file = open(path, 'a')
         self.task = task
+        self.job = job
         self.done = {}
         self.crashes = {}
+
+    def write(self, **record):
+        """Appends one record, with the job's task and number."""
+        self.file.write(json.dumps(dict(record, task=self.task,
+                                        job=self.job)) + '\n')
+        self.file.flush()
 
     def record(self, check, verdict, message='', hint=''):
         """Writes one check's result."""
         self.done[check] = verdict
-        self.file.write(json.dumps({'task': self.task, 'check': check,
-                                    'verdict': verdict, 'message': message,
-                                    'hint': hint}) + '\n')
-        self.file.flush()
+        self.write(check=check, verdict=verdict, message=message, hint=hint)
 
     def begin(self):
-        """Notes that the task's checks begin (its time limit starts)."""
-        self.file.write(json.dumps({'task': self.task, 'begin': True}) +
-                        '\n')
-        self.file.flush()
+        """Notes that the job's checks begin (its time limit starts)."""
+        self.write(begin=True)
 
     def follows(self, cause, checks):
         """Marks the failures of checks as following from cause's."""
-        self.file.flush()
         for check in checks:
             if self.done.get(check) == 'fail':
-                self.file.write(json.dumps({'task': self.task, 'check': check,
-                                            'follows': cause}) + '\n')
-        self.file.flush()
+                self.write(check=check, follows=cause)
 
     def run(self, check, function, *arguments):
         """Runs function(*arguments), which returns None (pass), a message
@@ -1069,20 +1073,37 @@ def seeded_value(task, seen):
                 ' '.join(reference)[:60]), '')
 
 
-def main(argv=None):
-    """Runs the checks of each task given, one after the other, on this
-    process's engine."""
+def enter(folder):
+    """Makes folder the learner's folder: the working directory and first
+    on sys.path, with the previous folder's modules forgotten."""
     global FOLDER
+    if FOLDER:
+        for name, module in list(sys.modules.items()):
+            if in_learner_file(getattr(module, '__file__', None) or '<'):
+                del sys.modules[name]
+        while FOLDER in sys.path:
+            sys.path.remove(FOLDER)
+    FOLDER = os.path.realpath(folder)
+    os.chdir(FOLDER)
+    importlib.invalidate_caches()
+
+
+def main(argv=None):
+    """Runs the checks of each job given (a task of a folder), one after
+    the other, on this process's engine."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--task', choices=tasks.TASKS, required=True,
-                        nargs='+')
-    parser.add_argument('--folder', required=True)
+    parser.add_argument('--job', nargs=2, action='append', required=True,
+                        metavar=('FOLDER', 'TASK'))
     parser.add_argument('--results', required=True)
     args = parser.parse_args(argv)
-    FOLDER = os.path.realpath(args.folder)
+    for folder, task in args.job:
+        if task not in tasks.TASKS:
+            parser.error('--job: no task {!r}'.format(task))
     watch_sites()
-    for task in args.task:
-        probe = Probe(args.results, task)
+    for number, (folder, task) in enumerate(args.job):
+        if os.path.realpath(folder) != FOLDER:
+            enter(folder)
+        probe = Probe(args.results, task, number)
         probe.begin()
         check_task(task, probe)
 

@@ -32,7 +32,7 @@ MAINS := 0 1 2 3
 # the applications end to end and the engine-free tests to Keras 2.
 JAX_TESTS := tests/test_saving.py
 
-.PHONY: help venv venv-keras3 torch check lint test test-keras2 test-keras3 test-jax test-keras2-applications test-keras2-others test-keras3-learners test-keras3-others demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
+.PHONY: help venv venv-keras3 torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -103,35 +103,20 @@ lint: venv
 		$$(git ls-files '*.py' ':!tests/learners')
 	$(VENV)/bin/actionlint .github/workflows/*.yml
 
-# Each suite in two parts, which `make test` runs side by side: the
-# Keras 2 suite's applications apart from its other tests, the Keras 3
-# suite's learner-style folders (the self-check on tests/learners) apart
-# from its other tests.
-test-keras2: test-keras2-applications test-keras2-others
-test-keras3: test-keras3-learners test-keras3-others
+test-keras2: venv
+	$(PY2) -m pytest -q --durations=10 tests
 
-test-keras2-applications: venv
-	$(PY2) -m pytest -q --durations=5 -m application tests
-
-test-keras2-others: venv
-	$(PY2) -m pytest -q --durations=5 -m "not application" tests
-
-K3_TEST = XLA_FLAGS="$(TEST_XLA_FLAGS)" KERAS_BACKEND=tensorflow $(PY3) -m pytest -q --durations=5
-test-keras3-learners: venv-keras3
-	$(K3_TEST) tests/test_learners.py
-
-test-keras3-others: venv-keras3
-	$(K3_TEST) -m "not application and not one_engine" --deselect tests/test_learners.py tests
+test-keras3: venv-keras3
+	XLA_FLAGS="$(TEST_XLA_FLAGS)" KERAS_BACKEND=tensorflow $(PY3) -m pytest -q --durations=10 -m "not application and not one_engine" tests
 
 test-jax: venv-keras3
 	XLA_FLAGS="$(TEST_XLA_FLAGS)" KERAS_BACKEND=jax $(PY3) -m pytest -q --durations=10 $(JAX_TESTS)
 
-# the lint and the three suites' parts side by side on the machine's cores
-# (the longest first), each starting as soon as its environment is
-# installed, each one's output printed whole when it ends
+# the lint and the three suites side by side on the machine's cores, each
+# starting as soon as its environment is installed, each one's output
+# printed whole when it ends
 test:
-	$(MAKE) --no-print-directory -j6 --output-sync=target test-keras3-others \
-		test-keras2-others test-keras3-learners test-keras2-applications test-jax lint
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-keras2 lint test-keras3 test-jax
 
 # Each finished main is noted in .cache/make/; after an interruption `make
 # demo` runs again from the main in progress (which resumes at its last

@@ -70,11 +70,27 @@ def copy_folder(folder, into):
 def interpreter(engine):
     """Returns the Python of an engine's environment, or None where it is
     not (or not yet wholly) installed: the Makefile marks an environment
-    whose installation finished with a file .installed."""
+    whose installation finished with a file .core (what the self-check
+    uses) and .installed (everything)."""
     folder = os.path.join(ROOT, ENGINE_ENVS[engine][0])
-    if not os.path.exists(os.path.join(folder, '.installed')):
+    if not any(os.path.exists(os.path.join(folder, mark))
+               for mark in ('.core', '.installed')):
         return None
     return os.path.join(folder, 'bin', 'python')
+
+
+def not_installed(engine):
+    """Returns why an engine's checks are skipped where its environment is
+    not installed: the line tools/environment.py kept where no Python fits
+    it, else how to set it up."""
+    folder = ENGINE_ENVS[engine][0]
+    try:
+        with open(os.path.join(ROOT, folder + '.missing')) as f:
+            return 'skipped: {} not checked: {}'.format(
+                tasks.ENGINE_NAMES[engine], f.read().strip())
+    except OSError:
+        return 'skipped: no {} environment ({}; make venv-core ' \
+            'venv-keras3-core sets it up)'.format(engine, folder)
 
 
 def run_probe(jobs, engine, timeout):
@@ -85,10 +101,9 @@ def run_probe(jobs, engine, timeout):
     skips the rest; the jobs after it run in a new process."""
     python = interpreter(engine)
     if python is None:
-        return {job: [static.result(
-            check, 'skip', 'skipped: no {} environment ({}; make venv '
-            'venv-keras3 sets it up)'.format(engine, ENGINE_ENVS[engine][0]))
-            for check in tasks.engine_checks(job[1])] for job in jobs}
+        return {job: [static.result(check, 'skip', not_installed(engine))
+                      for check in tasks.engine_checks(job[1])]
+                for job in jobs}
     records, problems = [], {}
     with tempfile.TemporaryDirectory() as work:
         copies = {}

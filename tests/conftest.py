@@ -93,9 +93,10 @@ APPLICATION_TESTS = {'test_anomaly', 'test_compression', 'test_denoising',
 
 # the test modules whose code does not depend on the engine: a second
 # engine would run the same Python again
-ONE_ENGINE_TESTS = {'test_arguments', 'test_data', 'test_fashion_data',
-                    'test_imaging', 'test_docs', 'test_outputs', 'test_mains',
-                    'test_hygiene', 'test_onednn', 'test_test_times'}
+ONE_ENGINE_TESTS = {'test_arguments', 'test_data', 'test_environment',
+                    'test_fashion_data', 'test_imaging', 'test_docs',
+                    'test_outputs', 'test_mains', 'test_hygiene',
+                    'test_onednn', 'test_test_times'}
 
 
 def pytest_collection_modifyitems(config, items):

@@ -1,0 +1,58 @@
+"""tools/environment.py, which makes the two environments with uv: where no
+Python fits an environment and uv may not download one, one line says
+which Python is missing, for which environment and how to get it, the exit
+status says so (0 with --optional, as make check asks), and the self-check
+shows that line in place of the engine's checks."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+UV = os.path.join(ROOT, '.cache', 'uv-0.13.9', 'bin', 'uv')
+
+
+def test_no_python_for_an_environment_is_one_line_and_its_status(tmp_path):
+    if not os.path.exists(UV):
+        pytest.skip('uv is not in .cache/ (make venv puts it there)')
+    folder = tmp_path / 'env'
+    # a machine with no Python on its search path and no downloads
+    empty = tmp_path / 'bin'
+    empty.mkdir()
+    env = dict(os.environ, PATH=str(empty), UV_PYTHON_DOWNLOADS='never',
+               UV_PYTHON_INSTALL_DIR=str(tmp_path / 'managed'))
+    for flags, status in (([], 3), (['--optional'], 0)):
+        done = subprocess.run(
+            [sys.executable, os.path.join(ROOT, 'tools', 'environment.py'),
+             'keras3', 'core', '--uv', UV, '--folder', str(folder),
+             # a version that neither this Python nor the machine has
+             '--pythons', '3.99', '3.99'] + flags,
+            capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == status, done.stderr
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert 'the environment of the newest TensorFlow (Keras 3), needs ' \
+            'Python 3.99 to 3.99: none was found' in lines[0]
+        assert 'uv could not fetch one' in lines[0]
+    kept = (tmp_path / 'env.missing').read_text().strip()
+    assert lines[0].startswith(kept)
+    assert not (folder / 'bin' / 'python').exists()
+
+
+def test_the_self_check_says_why_an_engine_was_not_checked(tmp_path,
+                                                           monkeypatch):
+    from checker import cli, tasks
+    folder = tmp_path / 'env'
+    monkeypatch.setitem(cli.ENGINE_ENVS, 'keras3', (str(folder), {}))
+    results = cli.run_probe([(ROOT, '0-vanilla')], 'keras3', 10)
+    [(job, rows)] = results.items()
+    assert [row['check'] for row in rows] == tasks.engine_checks('0-vanilla')
+    assert {row['verdict'] for row in rows} == {'skip'}
+    assert rows[0]['message'].startswith('skipped: no keras3 environment')
+    (tmp_path / 'env.missing').write_text('env needs Python 3.11 to 3.13\n')
+    rows = cli.run_probe([(ROOT, '0-vanilla')], 'keras3', 10)[job]
+    assert rows[0]['message'] == (
+        'skipped: the newest TensorFlow / Keras 3 not checked: env needs '
+        'Python 3.11 to 3.13')

@@ -90,7 +90,7 @@ $(VENV)/.installed: $(VENV)/.core $(wildcard locks/keras2-py*.txt)
 
 $(VENV3)/.core: requirements-data.txt $(wildcard locks/keras3-core-*.txt) pyproject.toml | $(UVBIN)
 	$(ENVIRONMENT) keras3 core --folder $(VENV3) $(if $(OPTIONAL),--optional)
-	if [ -x $(PY3) ]; then touch $@; fi
+	if [ ! -e $(VENV3).missing ]; then touch $@; fi
 
 $(VENV3)/.installed: $(VENV3)/.core $(wildcard locks/keras3-py*.txt)
 	$(ENVIRONMENT) keras3 all --folder $(VENV3)
@@ -217,7 +217,7 @@ explore-bench: venv-keras3
 	$(PY2) tools/glance.py
 
 clean:
-	rm -rf $(VENV) $(VENV3) $(OUT) data .cache
+	rm -rf $(VENV) $(VENV3) $(VENV).missing $(VENV3).missing $(OUT) data .cache
 
 # the self-check: grades the four task files in DIR as the school's checker
 # would: scored on Keras 2 (the grader's engine), Keras 3 shown apart

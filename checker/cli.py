@@ -3,13 +3,14 @@ files in FOLDER as the school's checker would, on TensorFlow 2.15 (Keras 2,
 the grader's engine), and shows apart what the newest TensorFlow (Keras 3)
 would say.
 
-The learner's code never runs in this process: each task and engine runs in
-its own subprocess (checker/probe.py), on a copy of the folder, with a time
-limit and no display; a crash is reported as its exception and the line of
-the learner's file it came from. Every check is passed, failed, skipped
-(saying which failure it waits on) or passed with a note. The score and the
-exit status (0 only when every counted check passed) are the grader's
-engine's: the folder's and the files' checks and the Keras 2 checks.
+The learner's code never runs in this process: each engine's checks run in a
+subprocess of their own (checker/probe.py), on a copy of the folder, each
+task with a time limit, with no display; a crash is reported as its
+exception and the line of the learner's file it came from. Every check is
+passed, failed, skipped (saying which failure it waits on) or passed with a
+note. The score and the exit status (0 only when every counted check passed)
+are the grader's engine's: the folder's and the files' checks and the Keras
+2 checks.
 """
 import argparse
 import concurrent.futures
@@ -24,10 +25,15 @@ import time
 
 from aelib import ROOT
 from checker import static, tasks
+from tools.environment import ENVIRONMENTS
 
-# each engine: its environment's folder and the variables that select it
-ENGINE_ENVS = {'keras2': ('.venv', {}),
-               'keras3': ('.venv-keras3', {'KERAS_BACKEND': 'tensorflow'})}
+# each engine: its environment's folder (as tools/environment.py makes it)
+# and the variables that select it
+ENGINE_ENVS = {'keras2': (ENVIRONMENTS['keras2']['folder'], {}),
+               'keras3': (ENVIRONMENTS['keras3']['folder'],
+                          {'KERAS_BACKEND': 'tensorflow'})}
+# seconds each task may take on each engine, unless --timeout says
+TIMEOUT = 180
 
 
 def parse_args(argv=None):
@@ -43,9 +49,9 @@ def parse_args(argv=None):
     parser.add_argument('--tasks', nargs='+', choices=tasks.TASKS,
                         default=list(tasks.TASKS), metavar='TASK',
                         help='the task files to check (default: all four)')
-    parser.add_argument('--timeout', type=float, default=180, metavar='S',
-                        help='seconds each task may take on each engine '
-                        '(default: 180)')
+    parser.add_argument('--timeout', type=float, default=TIMEOUT,
+                        metavar='S', help='seconds each task may take on '
+                        'each engine (default: {:g})'.format(TIMEOUT))
     parser.add_argument('--json', metavar='FILE', help='also write the '
                         'results in Gradescope\'s results.json schema')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
@@ -86,8 +92,7 @@ def not_installed(engine):
     folder = ENGINE_ENVS[engine][0]
     try:
         with open(os.path.join(ROOT, folder + '.missing')) as f:
-            return 'skipped: {} not checked: {}'.format(
-                tasks.ENGINE_NAMES[engine], f.read().strip())
+            return 'skipped: not checked: ' + f.read().strip()
     except OSError:
         return 'skipped: no {} environment ({}; make venv-core ' \
             'venv-keras3-core sets it up)'.format(engine, folder)
@@ -366,6 +371,12 @@ def table(rows, seconds):
                   'would say ({} failure{})'.format(
                       tasks.ENGINE_NAMES[engine], failures,
                       '' if failures == 1 else 's')]
+        said = {(row['verdict'], row['message']) for row in others}
+        if len(said) == 1 and others[0]['verdict'] == 'skip':
+            # not checked at all (no environment): said once, not per check
+            lines.append('skip every check, ' + others[0]['message'][
+                len('skipped: '):])
+            continue
         for row in others:
             lines += row_lines(row)
     return '\n'.join(lines)

@@ -53,6 +53,39 @@ def test_the_self_check_says_why_an_engine_was_not_checked(tmp_path,
     assert rows[0]['message'].startswith('skipped: no keras3 environment')
     (tmp_path / 'env.missing').write_text('env needs Python 3.11 to 3.13\n')
     rows = cli.run_probe([(ROOT, '0-vanilla')], 'keras3', 10)[job]
-    assert rows[0]['message'] == (
-        'skipped: the newest TensorFlow / Keras 3 not checked: env needs '
-        'Python 3.11 to 3.13')
+    assert rows[0]['message'] == \
+        'skipped: not checked: env needs Python 3.11 to 3.13'
+    # the table says it once, not once per check
+    table = cli.table([dict(row, task='0-vanilla', engine='keras3')
+                       for row in rows], 1.)
+    assert table.count('env needs Python 3.11 to 3.13') == 1
+    assert table.endswith('\nskip every check, not checked: env needs '
+                          'Python 3.11 to 3.13')
+
+
+def test_a_wheel_whose_hash_the_lock_does_not_list_is_refused(tmp_path):
+    if not os.path.exists(UV):
+        pytest.skip('uv is not in .cache/ (make venv puts it there)')
+    # pyparsing's entry in the lock, every hash (its wheel's and its
+    # sdist's) changed in its last digit: the file downloaded matches none
+    with open(os.path.join(ROOT, 'locks', 'keras2-core-py3.11.txt')) as f:
+        entry = f.read().split('\npyparsing==')[1].split('\n    # via')[0]
+    digests = [part[:64] for part in entry.split('--hash=sha256:')[1:]]
+    assert len(digests) >= 1
+    for digest in digests:
+        entry = entry.replace(digest, digest[:-1] + (
+            '0' if digest[-1] != '0' else '1'))
+    lock = tmp_path / 'lock.txt'
+    lock.write_text('pyparsing==' + entry + '\n')
+    venv = tmp_path / 'env'
+    subprocess.run([UV, 'venv', '--quiet', '--python', sys.executable,
+                    str(venv)], check=True, timeout=120)
+    python = str(venv / 'bin' / 'python')
+    done = subprocess.run([UV, 'pip', 'install', '--python', python,
+                           '--require-hashes', '--no-deps', '-r', str(lock)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert 'hash' in done.stderr.lower(), done.stderr
+    found = subprocess.run([python, '-c', 'import pyparsing'],
+                           capture_output=True)
+    assert found.returncode != 0

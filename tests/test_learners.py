@@ -154,7 +154,8 @@ def verdicts():
     runs = [(keras2, 'keras2', 2), (keras3, 'keras3', 1)]
     with concurrent.futures.ThreadPoolExecutor(len(runs)) as pool:
         results = list(pool.map(
-            lambda run: cli.check_folders(run[0], [run[1]], 180, run[2]),
+            lambda run: cli.check_folders(run[0], [run[1]], cli.TIMEOUT,
+                                          run[2]),
             runs))
     found = {}
     for result in results:

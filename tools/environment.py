@@ -7,11 +7,11 @@ TensorFlow has wheels for (what `make venv` and `make venv-keras3` run):
 
 keras2 is TensorFlow 2.15 (Keras 2, the grader's engine: Python 3.9 to
 3.11), keras3 the newest TensorFlow (Keras 3: Python 3.11 to 3.13, which
-Keras 3.15 and numpy 2.4 require). `core` installs what `make check` and
-`make demo` use, `all` the rest too (the tests, the applications, the
-explorer), each from its lock for the environment's Python in locks/
-(`make lock` writes them), whose hashes refuse a changed or unlisted
-wheel.
+Keras 3.15 and numpy 2.4 require). `core` makes the environment and
+installs what `make check` and `make demo` use, `all` (after core) the rest
+(the tests, the applications, the explorer), each from its lock for the
+environment's Python in locks/ (`make lock` writes them), whose hashes
+refuse a changed or unlisted wheel.
 
 The Python running this script is used where it fits; otherwise uv finds
 one on the machine or, where it may download, fetches one. Where neither
@@ -58,18 +58,17 @@ def versions(pythons):
 
 
 def missing_line(name, pythons, folder):
-    """Returns the one line that says which Python is missing, for which
-    environment, and how to get it."""
-    low, high = pythons
-    suggested = '{}.{}'.format(*min(high, (3, 11)))
+    """Returns the one line that says which Python (pythons: the lowest
+    and highest version) is missing, for which environment, and how to
+    get it."""
+    suggested = '{}.{}'.format(*min(pythons[1], (3, 11)))
     return ('{folder}, the environment of {what}, needs Python {versions}: '
-            'none was found on '
-            'this machine, and uv could not fetch one (offline, or '
-            'UV_PYTHON_DOWNLOADS=never). Install one (apt install '
-            'python{v}, pyenv install {v}, or uv python install {v} where '
-            'downloads work), or name it: make ... PYTHON=python{v}'.format(
-                folder=folder, what=ENVIRONMENTS[name]['what'],
-                versions=versions(pythons), v=suggested))
+            'none was found on this machine, and uv could not fetch one '
+            '(offline, or UV_PYTHON_DOWNLOADS=never). Install one (apt '
+            'install python{v}, pyenv install {v}, or uv python install {v} '
+            'where downloads work), or name it: make ... PYTHON=python{v}'
+            .format(folder=folder, what=ENVIRONMENTS[name]['what'],
+                    versions=versions(pythons), v=suggested))
 
 
 def request(pythons):
@@ -86,10 +85,9 @@ def run(command, **keywords):
     return subprocess.call(command, cwd=ROOT, **keywords)
 
 
-def create(uv, name, folder, log):
-    """Creates the virtual environment folder; returns whether it could
-    (uv's own messages go to log)."""
-    pythons = ENVIRONMENTS[name]['pythons']
+def create(uv, pythons, folder, log):
+    """Creates the virtual environment folder on a Python of pythons;
+    returns whether it could (uv's own messages go to log)."""
     with open(log, 'w') as f:
         status = run([uv, 'venv', '--quiet', '--clear', '--seed', '--python',
                       request(pythons), folder], stdout=f, stderr=f)
@@ -144,28 +142,27 @@ def main(argv=None):
                         '(default: those its TensorFlow has wheels for; '
                         'the tests ask for one the machine lacks)')
     args = parser.parse_args(argv)
+    pythons = ENVIRONMENTS[args.name]['pythons']
     if args.pythons:
-        ENVIRONMENTS[args.name]['pythons'] = tuple(
-            tuple(int(n) for n in version.split('.')) for version in
-            args.pythons)
-    folder = args.folder or ENVIRONMENTS[args.name]['folder']
-    folder = os.path.join(ROOT, folder)
+        pythons = tuple(tuple(int(n) for n in version.split('.'))
+                        for version in args.pythons)
+    folder = os.path.join(ROOT, args.folder or
+                          ENVIRONMENTS[args.name]['folder'])
     missing = folder.rstrip('/') + '.missing'
-    python = os.path.join(folder, 'bin', 'python')
-    if args.part == 'core' or not os.path.exists(python):
+    if args.part == 'core':
         log = os.path.join(ROOT, '.cache', 'uv-venv-{}.log'.format(
             args.name))
         os.makedirs(os.path.dirname(log), exist_ok=True)
-        if not create(args.uv, args.name, folder, log):
-            line = missing_line(args.name, ENVIRONMENTS[args.name]['pythons'],
+        if not create(args.uv, pythons, folder, log):
+            line = missing_line(args.name, pythons,
                                 os.path.relpath(folder, ROOT))
             with open(missing, 'w') as f:
                 f.write(line + '\n')
             print(line + ' (uv said: {})'.format(os.path.relpath(log, ROOT)),
                   file=sys.stderr)
             sys.exit(0 if args.optional else 3)
-    if os.path.exists(missing):
-        os.remove(missing)
+        if os.path.exists(missing):
+            os.remove(missing)
     status = install(args.uv, folder, args.part, args.name)
     if status:
         sys.exit(status)

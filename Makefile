@@ -32,7 +32,7 @@ MAINS := 0 1 2 3
 # the applications end to end and the engine-free tests to Keras 2.
 JAX_TESTS := tests/test_saving.py
 
-.PHONY: help venv venv-keras3 venv-core venv-keras3-core lock torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
+.PHONY: help venv venv-keras3 venv-core venv-keras3-core lock pythons torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -57,6 +57,7 @@ help:
 	@echo "make explore-bench    the explorer's endpoints timed, and its screenshots: results/, docs/explorer.md"
 	@echo "make venv-core        the grader's environment, with what make check and make demo use (make venv: all)"
 	@echo "make venv-keras3-core the newest TensorFlow's, the same way (make venv-keras3: all)"
+	@echo "make pythons          make check's first set-up and verdict from each Python 3.9 to 3.13 here, and offline"
 	@echo "make lock             resolve requirements*.txt into locks/, with hashes, for each Python"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
@@ -114,6 +115,13 @@ lock: | $(UVBIN)
 		$(LOCK) --python-version $$v requirements-keras3.txt requirements-keras3-extra.txt \
 			-c locks/keras3-core-py$$v.txt -o locks/keras3-py$$v.txt || exit 1; \
 	done
+
+# make check's first-time set-up and its verdict on a learner-style folder,
+# from each Python 3.9 to 3.13 this machine has (environments of their
+# own, made afresh), then from 3.12 alone, offline: results/pythons.json
+# and the README's table
+pythons: venv | $(UVBIN)
+	$(PY2) tools/pythons.py --readme
 
 lint: venv
 	$(PY2) -m pycodestyle $$(git ls-files '*.py' ':!tests/learners')
@@ -228,4 +236,4 @@ clean:
 DIR ?= .
 check: venv-core
 	@$(MAKE) --no-print-directory venv-keras3-core OPTIONAL=1
-	$(PY2) -m checker $(DIR) $(CHECK_FLAGS)
+	$(PY2) -m checker $(DIR) --environment keras2=$(VENV) --environment keras3=$(VENV3) $(CHECK_FLAGS)

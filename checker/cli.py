@@ -54,12 +54,23 @@ def parse_args(argv=None):
                         'each engine (default: {:g})'.format(TIMEOUT))
     parser.add_argument('--json', metavar='FILE', help='also write the '
                         'results in Gradescope\'s results.json schema')
+    parser.add_argument('--environment', action='append', default=[],
+                        metavar='ENGINE=FOLDER', help='an engine\'s '
+                        'environment, where it is not the default (make '
+                        'check VENV=... VENV3=... passes them)')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                         metavar='N', help='subprocesses at once (default: '
                         'the cores)')
     args = parser.parse_args(argv)
     if not os.path.isdir(args.folder):
         parser.error('folder {!r} is not a folder'.format(args.folder))
+    for given in args.environment:
+        engine, _, folder = given.partition('=')
+        if engine not in ENGINE_ENVS or not folder:
+            parser.error('--environment {!r}: give ENGINE=FOLDER, ENGINE one '
+                         'of {}'.format(given, ', '.join(ENGINE_ENVS)))
+        ENGINE_ENVS[engine] = (os.path.abspath(folder),
+                               ENGINE_ENVS[engine][1])
     return args
 
 

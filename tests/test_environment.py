@@ -89,3 +89,64 @@ def test_a_wheel_whose_hash_the_lock_does_not_list_is_refused(tmp_path):
     found = subprocess.run([python, '-c', 'import pyparsing'],
                            capture_output=True)
     assert found.returncode != 0
+
+
+def machine_pythons():
+    """Returns one interpreter of each version from 3.9 to 3.13 that this
+    machine has (this Python's among them)."""
+    sys.path.insert(0, os.path.join(ROOT, 'tools'))
+    import environment
+    found = {sys.version_info[:2]: sys.executable}
+    for python in environment.candidates(((3, 9), (3, 13))):
+        version = environment.version_of(python)
+        if version and version not in found:
+            found[version] = python
+    return [found[version] for version in sorted(found)]
+
+
+@pytest.mark.parametrize('python', machine_pythons())
+def test_each_python_gets_environments_it_can_run(python):
+    # what each Python a learner may have gets, without making anything:
+    # itself where its TensorFlow has wheels for it, else another Python of
+    # the machine whose version fits, and always a lock for that version
+    # (or the one missing line, status 3)
+    own = subprocess.run([python, '-c', 'import sys; '
+                          'print(*sys.version_info[:2])'],
+                         capture_output=True, text=True, check=True)
+    version = tuple(int(n) for n in own.stdout.split())
+    for name, (low, high) in (('keras2', ((3, 9), (3, 11))),
+                              ('keras3', ((3, 11), (3, 13)))):
+        for part in ('core', 'all'):
+            done = subprocess.run(
+                [python, os.path.join(ROOT, 'tools', 'environment.py'),
+                 name, part, '--uv', UV, '--which'],
+                capture_output=True, text=True, timeout=120)
+            if done.returncode == 3:
+                assert 'needs Python {}.{} to {}.{}'.format(
+                    *(low + high)) in done.stderr
+                continue
+            assert done.returncode == 0, done.stdout + done.stderr
+            chosen, said = done.stdout.split(': ', 1)[1].split(' (Python ')
+            got = tuple(int(n) for n in said.split(')')[0].split('.'))
+            assert low <= got <= high
+            if low <= version <= high:
+                assert chosen == python
+            assert said.endswith('{}{}-py{}.{}.txt\n'.format(
+                name, '-core' if part == 'core' else '', *got))
+
+
+def test_the_self_check_takes_the_environments_make_was_given(
+        tmp_path, monkeypatch, capsys):
+    # make check VENV=... VENV3=... (environments of another Python) is
+    # checked on those, not on .venv and .venv-keras3
+    from checker import cli
+    monkeypatch.setattr(cli, 'ENGINE_ENVS', dict(cli.ENGINE_ENVS))
+    cli.parse_args([ROOT, '--environment', 'keras3=' + str(tmp_path)])
+    assert cli.ENGINE_ENVS['keras3'] == (str(tmp_path),
+                                         {'KERAS_BACKEND': 'tensorflow'})
+    assert cli.interpreter('keras3') is None
+    (tmp_path / '.core').write_text('')
+    assert cli.interpreter('keras3') == str(tmp_path / 'bin' / 'python')
+    with pytest.raises(SystemExit):
+        cli.parse_args([ROOT, '--environment', 'keras4=' + str(tmp_path)])
+    assert "--environment 'keras4=" in capsys.readouterr().err

@@ -23,7 +23,10 @@ grader's engine alone). Only standard-library Python here: this runs
 before any environment exists.
 """
 import argparse
+import glob
 import os
+import re
+import shutil
 import subprocess
 import sys
 
@@ -75,12 +78,51 @@ def missing_line(name, pythons, folder):
                     versions=versions(pythons), v=suggested))
 
 
+def version_of(python):
+    """Returns the (major, minor) version of the interpreter python, or
+    None where it does not run (a pyenv shim of a version not selected
+    exits 127)."""
+    try:
+        said = subprocess.run(
+            [python, '-c', 'import sys; print(*sys.version_info[:2])'],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            universal_newlines=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if said.returncode:
+        return None
+    return tuple(int(n) for n in said.stdout.split())
+
+
+def candidates(pythons):
+    """Yields the interpreters on this machine that may be of a version in
+    pythons, newest version first: pythonX.Y on the search path, then
+    pyenv's (whose shims fail for a version not selected, which stops uv's
+    own search)."""
+    (major, low), (_, high) = pythons
+    root = os.environ.get('PYENV_ROOT') or os.path.expanduser('~/.pyenv')
+    for minor in range(high, low - 1, -1):
+        name = 'python{}.{}'.format(major, minor)
+        if shutil.which(name):
+            yield shutil.which(name)
+        found = glob.glob(os.path.join(root, 'versions', '{}.{}.*'.format(
+            major, minor), 'bin', name))
+        yield from sorted(found, reverse=True, key=lambda path: [
+            int(n) for n in re.findall(r'\d+', os.path.basename(
+                os.path.dirname(os.path.dirname(path))))])
+
+
 def request(pythons):
-    """Returns what to ask uv for: this interpreter where it fits, else
-    the range of versions."""
+    """Returns what to ask uv for: this interpreter where it fits, else the
+    newest fitting one found on the machine, else the range of versions
+    (which uv looks for, or fetches)."""
     low, high = pythons
     if low <= sys.version_info[:2] <= high:
         return sys.executable
+    for python in candidates(pythons):
+        version = version_of(python)
+        if version and low <= version <= high:
+            return python
     return '>={}.{},<{}.{}'.format(low[0], low[1], high[0], high[1] + 1)
 
 
@@ -137,6 +179,30 @@ def install(uv, folder, part, name, fresh):
     return max([process.wait() for process in imports] + [0])
 
 
+def which(uv, name, part, pythons, folder, optional):
+    """Prints the Python the environment would be made on (one uv finds,
+    where none of ours fits; none is fetched) and its lock, or the missing
+    line; returns the exit status."""
+    python = request(pythons)
+    if python.startswith('>='):
+        found = subprocess.run([uv, 'python', 'find', '--system', python],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL,
+                               universal_newlines=True)
+        python = found.stdout.strip() if found.returncode == 0 else None
+    version = python and version_of(python)
+    if not version:
+        print(missing_line(name, pythons, os.path.relpath(folder, ROOT)),
+              file=sys.stderr)
+        return 0 if optional else 3
+    lock = os.path.join('locks', '{}{}-py{}.{}.txt'.format(
+        name, '-core' if part == 'core' else '', *version))
+    print('{}: {} (Python {}.{}), {}{}'.format(
+        name, python, version[0], version[1], lock,
+        '' if os.path.exists(os.path.join(ROOT, lock)) else ' (missing)'))
+    return 0 if os.path.exists(os.path.join(ROOT, lock)) else 4
+
+
 def main(argv=None):
     """Sets up the environment; exits 0 when it is ready."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -151,6 +217,9 @@ def main(argv=None):
                         help='the Python versions the environment takes '
                         '(default: those its TensorFlow has wheels for; '
                         'the tests ask for one the machine lacks)')
+    parser.add_argument('--which', action='store_true',
+                        help='make nothing: say which Python and lock the '
+                        'environment would get')
     args = parser.parse_args(argv)
     pythons = ENVIRONMENTS[args.name]['pythons']
     if args.pythons:
@@ -159,6 +228,9 @@ def main(argv=None):
     folder = os.path.join(ROOT, args.folder or
                           ENVIRONMENTS[args.name]['folder'])
     missing = folder.rstrip('/') + '.missing'
+    if args.which:
+        sys.exit(which(args.uv, args.name, args.part, pythons, folder,
+                       args.optional))
     # `make venv` where `make venv-core` has not run makes the folder too
     fresh = (args.part == 'core' or
              not os.path.exists(os.path.join(folder, '.core')))

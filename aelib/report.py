@@ -12,8 +12,10 @@ import importlib.metadata
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -50,20 +52,103 @@ def cpu_flags():
     return set()
 
 
+def matmul_gflops(size=2048, repeats=20):
+    """Measures float32 matrix multiplication speed with TensorFlow on this
+    machine: what the CPU achieves at best, to compare the models with."""
+    import tensorflow as tf
+    a = tf.random.uniform((size, size))
+    b = tf.random.uniform((size, size))
+    tf.linalg.matmul(a, b).numpy()
+    start = time.perf_counter()
+    for _ in range(repeats):
+        c = tf.linalg.matmul(a, b)
+    c.numpy()
+    seconds = time.perf_counter() - start
+    return 2 * size ** 3 * repeats / seconds / 1e9
+
+
+def host_name(cpu, flags, gflops):
+    """Returns a host's short name: its CPU family, its widest vector
+    instructions and its float32 matmul rate to one significant figure
+    (measurements on one host vary by about 15%: 177 to 227 GFLOP/s in one
+    session), e.g. 'epyc-avx512-400' or 'xeon-avx2-90'; a part not recorded
+    is left out ('epyc-200')."""
+    words = re.findall('[a-z0-9]+', cpu.lower())
+    parts = [next((word for word in ('epyc', 'xeon', 'ryzen', 'core')
+                   if word in words), words[0] if words else 'cpu')]
+    if flags:
+        parts.append('avx512' if 'avx512f' in flags else 'avx2'
+                     if 'avx2' in flags else 'sse')
+    if gflops:
+        parts.append('{:.0f}'.format(float('{:.1g}'.format(gflops))))
+    return '-'.join(parts)
+
+
+def host(gflops=None):
+    """Returns this host: its CPU and memory, the vector instructions that
+    matter for TensorFlow (AVX-512, VNNI, AMX), whether TensorFlow turns
+    oneDNN on by itself here, its float32 matmul rate (the best of three
+    measurements, in GFLOP/s, unless given) and its short name."""
+    flags = cpu_flags()
+    if gflops is None:
+        gflops = round(max(matmul_gflops() for _ in range(3)), 1)
+    cpu = machine()
+    return {'name': host_name(cpu, flags, gflops), 'cpu': cpu,
+            'cpu_flags': sorted(flag for flag in flags if flag.startswith(
+                ('avx', 'amx', 'fma', 'sse4'))),
+            # TensorFlow's DefaultOneDnnPolicy: these instructions, or AMX
+            'onednn_by_default': bool(flags & {
+                'avx512_vnni', 'avx512_bf16', 'avx_vnni'}) or
+            any(flag.startswith('amx') for flag in flags),
+            'matmul_gflops': gflops}
+
+
+def record_host(record):
+    """Returns the host a record names: its 'host' (or, in a record older
+    than hosts, what it kept of the machine, under a name without the parts
+    it did not keep)."""
+    if 'host' in record:
+        return record['host']
+    cpu = record.get('cpu') or record.get('machine', 'unknown')
+    flags = record.get('cpu_flags')
+    gflops = record.get('matmul_gflops')
+    return {'name': host_name(cpu, flags, gflops), 'cpu': cpu,
+            'cpu_flags': flags, 'matmul_gflops': gflops}
+
+
+def host_text(host):
+    """Returns how a page names a host: its short name, then its CPU,
+    instructions and matmul rate (or that they were not recorded)."""
+    wide = [flag for flag in host.get('cpu_flags') or ()
+            if flag in ('avx512f', 'avx512_vnni', 'avx_vnni', 'amx_tile')]
+    details = [host['cpu']]
+    if host.get('cpu_flags') is None:
+        details.append('vector instructions not recorded')
+    else:
+        details.append(', '.join(wide) or 'no AVX-512')
+    details.append('{:.0f} GFLOP/s float32 matmul'.format(
+        host['matmul_gflops']) if host.get('matmul_gflops') else
+        'matmul rate not recorded')
+    name = host.get('name') or host_name(host['cpu'], host.get('cpu_flags'),
+                                         host.get('matmul_gflops'))
+    return 'host `{}` ({})'.format(name, '; '.join(details))
+
+
 def environment():
-    """Returns the versions and machine a run's numbers belong to."""
+    """Returns the versions and host a run's numbers belong to."""
     import tensorflow as tf
     return {'tensorflow': tf.__version__,
             'keras': importlib.metadata.version('keras'),
             'numpy': np.__version__,
             'python': platform.python_version(),
-            'machine': machine()}
+            'machine': machine(), 'host': host()}
 
 
 def environment_text(record):
-    """Returns one sentence naming the record's machine and versions."""
-    return ('{machine}; TensorFlow {tensorflow}, Keras {keras}, numpy '
-            '{numpy}, Python {python}'.format(**record))
+    """Returns one sentence naming the record's host and versions."""
+    return ('{}; TensorFlow {tensorflow}, Keras {keras}, numpy '
+            '{numpy}, Python {python}'.format(
+                host_text(record_host(record)), **record))
 
 
 def write_atomically(path, text):

@@ -33,7 +33,7 @@ def test_no_python_for_an_environment_is_one_line_and_its_status(tmp_path):
         assert done.returncode == status, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1, done.stderr
-        assert 'the environment of the newest TensorFlow (Keras 3), needs ' \
+        assert 'the environment of the newest TensorFlow / Keras 3, needs ' \
             'Python 3.99 to 3.99: none was found' in lines[0]
         assert 'uv could not fetch one' in lines[0]
     kept = (tmp_path / 'env.missing').read_text().strip()

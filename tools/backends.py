@@ -34,7 +34,7 @@ import zlib
 
 from aelib import ONEDNN_DEFAULT, ROOT, report
 from aelib.mains import positive_int
-from tools.bench import REFERENCE, TASKS, matmul_gflops, median, run_task
+from tools.bench import REFERENCE, TASKS, median, run_task
 
 BEGIN, END = report.markers('backends', '`make bench-backends` and '
                             '`make demo-fast` (tools/backends.py)')
@@ -171,22 +171,6 @@ def available_engines(args):
             if engine[1] != 'torch' or found.returncode == 0]
 
 
-def host():
-    """Returns the host's CPU model and vector flags, whether TensorFlow
-    turns oneDNN on by itself there, and its float32 matrix multiplication
-    rate (the best of three measurements, in GFLOP/s)."""
-    flags = report.cpu_flags()
-    return {'cpu': report.machine(),
-            'cpu_flags': sorted(flag for flag in flags if flag.startswith(
-                ('avx', 'amx', 'fma', 'sse4'))),
-            # TensorFlow's DefaultOneDnnPolicy: these instructions, or AMX
-            'onednn_by_default': bool(flags & {
-                'avx512_vnni', 'avx512_bf16', 'avx_vnni'}) or
-            any(flag.startswith('amx') for flag in flags),
-            'matmul_gflops': round(max(matmul_gflops() for _ in range(3)),
-                                   1)}
-
-
 def floor_seconds(macs_per_sample, gflops, limit=None):
     """Returns the seconds of one epoch's multiply-adds at gflops: three
     passes per training image (forward, and backward for activations and
@@ -223,7 +207,7 @@ def measure(args):
     began = time.perf_counter()
     record = {'command': ' '.join(['tools/backends.py'] + sys.argv[1:]),
               'environment': report.environment()}
-    record.update(host())
+    record.update(report.host())
     rows = []
     with_out = os.path.join(args.out, 'backends')
     for task in TASKS:
@@ -383,7 +367,7 @@ def run_fastest(args, record):
     batches of every main), trains each main on its fastest engine and,
     with --with-demo, the four on `make demo`'s; returns "fastest" (and
     puts "demo" in record)."""
-    measured = host()
+    measured = report.host()
     began = time.perf_counter()
     rows = calibrate(args, available_engines(args))
     calibration = time.perf_counter() - began

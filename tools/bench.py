@@ -40,20 +40,6 @@ REFERENCE = {
 BEGIN, END = report.markers('results', 'tools/bench.py')
 
 
-def matmul_gflops(size=2048, repeats=20):
-    """Measures float32 matrix multiplication speed with TensorFlow on this
-    machine: what the CPU achieves at best, to compare the models with."""
-    a = tf.random.uniform((size, size))
-    b = tf.random.uniform((size, size))
-    tf.linalg.matmul(a, b).numpy()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        c = tf.linalg.matmul(a, b)
-    c.numpy()
-    seconds = time.perf_counter() - start
-    return 2 * size ** 3 * repeats / seconds / 1e9
-
-
 def run_task(number, args, figures, python=sys.executable, env=None):
     """Runs one main (test_files/NUMBER-main.py) with the interpreter
     python and the environment variables env added to this process's,
@@ -265,7 +251,7 @@ def main(argv=None):
                                if keras_version.startswith('3') else folder)
     os.makedirs(figures, exist_ok=True)
     results.update({
-        'matmul_gflops': matmul_gflops(),
+        'matmul_gflops': report.matmul_gflops(),
         'epochs': args.epochs, 'limit': args.limit, 'batch_size': 256,
         'figures': os.path.relpath(figures, folder),
         'tasks': {},

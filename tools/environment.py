@@ -31,11 +31,13 @@ import subprocess
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+# the engines' names as the self-check says them (standard library only)
+from checker.tasks import ENGINE_NAMES  # noqa: E402
 # what the commands import, by part: each string is imported in a process
 # of its own, side by side, which writes its bytecode once
 ENVIRONMENTS = {
     'keras2': {'folder': '.venv', 'pythons': ((3, 9), (3, 11)),
-               'what': "TensorFlow 2.15 (Keras 2, the grader's engine)",
                'warm': ['import tensorflow as tf; tf.keras.layers.Dense; '
                         'import matplotlib.pyplot, pycodestyle'],
                'warm_all': ['import scipy.ndimage, scipy.stats, '
@@ -44,7 +46,6 @@ ENVIRONMENTS = {
                             'sklearn.preprocessing, skimage.metrics, '
                             'skimage.restoration, PIL.Image, pytest']},
     'keras3': {'folder': '.venv-keras3', 'pythons': ((3, 11), (3, 13)),
-               'what': 'the newest TensorFlow (Keras 3)',
                'warm': ['import tensorflow as tf; tf.keras.layers.Dense; '
                         'import matplotlib.pyplot'],
                'warm_all': ['import scipy.ndimage, scipy.stats, '
@@ -74,7 +75,7 @@ def missing_line(name, pythons, folder):
             '(offline, or UV_PYTHON_DOWNLOADS=never). Install one (apt '
             'install python{v}, pyenv install {v}, or uv python install {v} '
             'where downloads work), or name it: make ... PYTHON=python{v}'
-            .format(folder=folder, what=ENVIRONMENTS[name]['what'],
+            .format(folder=folder, what=ENGINE_NAMES[name],
                     versions=versions(pythons), v=suggested))
 
 
@@ -241,6 +242,7 @@ def main(argv=None):
         if not create(args.uv, pythons, folder, log):
             line = missing_line(args.name, pythons,
                                 os.path.relpath(folder, ROOT))
+            os.makedirs(os.path.dirname(missing), exist_ok=True)
             with open(missing, 'w') as f:
                 f.write(line + '\n')
             print(line + ' (uv said: {})'.format(os.path.relpath(log, ROOT)),

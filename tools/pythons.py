@@ -130,11 +130,11 @@ def render(record):
     rows = []
     for run in record['runs']:
         if run['setup_status']:
-            verdict = 'stops with one line: ' + (
-                run['missing'][0].split(': ', 1)[0] + ' needs Python ' +
-                run['missing'][0].split('needs Python ')[1].split(':')[0]
-                if run['missing'] else 'exit status {}'.format(
-                    run['setup_status']))
+            verdict = 'make stops (status {}){}'.format(
+                run['setup_status'], ', with one line: "... needs Python {}: '
+                'none was found ... Install one ..."'.format(
+                    run['missing'][0].split('needs Python ')[1].split(':')[0])
+                if run['missing'] else '')
         else:
             verdict = '{} on Keras 2; Keras 3: {}'.format(
                 run['score'], run['keras3'])
@@ -148,10 +148,13 @@ def render(record):
     lines = [begin, ''] + report.table(
         ['`python3`', 'Keras 2 environment on', 'Keras 3 environment on',
          '`make check DIR={}`'.format(FOLDER), 'first set-up', 'check'],
-        rows) + ['', 'Host: {}, {:.0f} GFLOP/s float32 matmul; uv cache '
-                 'warm (the wheels downloaded once before); {}.'.format(
-                     record['host']['cpu'], record['host']['matmul_gflops'],
-                     record['date']), '', end]
+        rows) + ['', 'Run: `make pythons` on {} on {}, {:.0f} s of set-up and '
+                 'check in all; the '
+                 'uv cache warm for Python 3.11 (the other Pythons\' wheels '
+                 'are downloaded by the first run that needs them).'.format(
+                     report.host_text(record['host']), record['date'],
+                     sum(run['setup_seconds'] + run.get('check_seconds', 0)
+                         for run in record['runs'])), '', end]
     return '\n'.join(lines), begin, end
 
 
@@ -161,25 +164,39 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--json', default='results/pythons.json')
     parser.add_argument('--readme', nargs='?', const='README.md')
+    parser.add_argument('--runs', nargs='+', metavar='RUN',
+                        help='only these runs (3.9 ... 3.13, offline), the '
+                        'others kept from the record')
     parser.add_argument('--render', action='store_true',
                         help='only rewrite the README from the record')
     args = parser.parse_args(argv)
     if not args.render:
-        from backends import host
         work = os.path.join(ROOT, '.cache', 'pythons')
         os.makedirs(work, exist_ok=True)
         found = machine_pythons()
-        record = {'host': host(), 'date': time.strftime('%Y-%m-%d'),
+        labels = ['{}.{}'.format(*version) for version in sorted(found)]
+        labels += ['offline'] if OFFLINE in found else []
+        kept = {}
+        if args.runs:
+            kept = {run['run']: run
+                    for run in report.read_record(args.json)['runs']}
+        record = {'host': report.host(), 'date': time.strftime('%Y-%m-%d'),
                   'runs': []}
         start = time.time()
-        for version in sorted(found):
-            record['runs'].append(one_run(
-                '{}.{}'.format(*version), found[version], os.environ, work))
-        if OFFLINE in found:
-            with tempfile.TemporaryDirectory() as scratch:
-                record['runs'].append(one_run(
-                    'offline', found[OFFLINE],
-                    offline_env(found[OFFLINE], scratch), work))
+        for label in labels:
+            if args.runs and label not in args.runs:
+                if label in kept:
+                    record['runs'].append(kept[label])
+                continue
+            if label == 'offline':
+                with tempfile.TemporaryDirectory() as scratch:
+                    record['runs'].append(one_run(
+                        label, found[OFFLINE],
+                        offline_env(found[OFFLINE], scratch), work))
+            else:
+                version = tuple(int(n) for n in label.split('.'))
+                record['runs'].append(one_run(label, found[version],
+                                              os.environ, work))
         record['wall_seconds'] = round(time.time() - start, 1)
         report.write_json(args.json, record)
     record = report.read_record(args.json)

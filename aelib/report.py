@@ -84,14 +84,14 @@ def host_name(cpu, flags, gflops):
     return '-'.join(parts)
 
 
-def host(gflops=None):
+def host(repeats=5):
     """Returns this host: its CPU and memory, the vector instructions that
     matter for TensorFlow (AVX-512, VNNI, AMX), whether TensorFlow turns
     oneDNN on by itself here, its float32 matmul rate (the best of three
-    measurements, in GFLOP/s, unless given) and its short name."""
+    measurements of repeats products, in GFLOP/s; about a second at 5)
+    and its short name."""
     flags = cpu_flags()
-    if gflops is None:
-        gflops = round(max(matmul_gflops() for _ in range(3)), 1)
+    gflops = round(max(matmul_gflops(repeats=repeats) for _ in range(3)), 1)
     cpu = machine()
     return {'name': host_name(cpu, flags, gflops), 'cpu': cpu,
             'cpu_flags': sorted(flag for flag in flags if flag.startswith(

@@ -207,7 +207,7 @@ def measure(args):
     began = time.perf_counter()
     record = {'command': ' '.join(['tools/backends.py'] + sys.argv[1:]),
               'environment': report.environment()}
-    record.update(report.host())
+    record.update(report.host(repeats=20))
     rows = []
     with_out = os.path.join(args.out, 'backends')
     for task in TASKS:
@@ -367,7 +367,7 @@ def run_fastest(args, record):
     batches of every main), trains each main on its fastest engine and,
     with --with-demo, the four on `make demo`'s; returns "fastest" (and
     puts "demo" in record)."""
-    measured = report.host()
+    measured = report.host(repeats=20)
     began = time.perf_counter()
     rows = calibrate(args, available_engines(args))
     calibration = time.perf_counter() - began

@@ -193,6 +193,9 @@ ablation: venv
 	$(PY2) tools/vae_kl_ablation.py --epochs $(EPOCHS) --json results/vae-kl-ablation.json
 	$(PY2) tools/bench.py --json results/results.json --readme docs/results.md --render
 
+# each application as its page's run: the flags its record's command names
+APP_FLAGS_denoising ?= --epochs 100
+APP_FLAGS_dimensionality ?= --epochs 50 --rbm-epochs 30 --tune --tune-epochs 5
 applications: venv
 	@done=$(call DONE,applications-$(subst $(space),-,$(strip $(APPS)))); \
 	if [ -n "$(FRESH)" ] || [ -f $$done/all ]; then rm -rf $$done; fi; \
@@ -201,8 +204,11 @@ applications: venv
 		if [ -f $$done/$$app ]; then \
 			echo "== applications/$$app.py: finished in an earlier run of make applications"; continue; \
 		fi; \
-		echo "== applications/$$app.py"; \
-		$(PY2) applications/$$app.py --readme $(FRESH_FLAG) || exit $$?; \
+		flags=$$(case $$app in \
+			denoising) echo $(APP_FLAGS_denoising);; \
+			dimensionality) echo $(APP_FLAGS_dimensionality);; esac); \
+		echo "== applications/$$app.py $$flags"; \
+		$(PY2) applications/$$app.py --readme $$flags $(FRESH_FLAG) || exit $$?; \
 		touch $$done/$$app; \
 	done; \
 	touch $$done/all

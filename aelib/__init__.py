@@ -16,7 +16,7 @@ It also turns TensorFlow's oneDNN kernels on (TF_ENABLE_ONEDNN_OPTS=1)
 unless the user set that variable: TensorFlow enables them by itself only
 on CPUs with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX, and on a host
 without those they trained the convolutional main 2.5 times faster, the
-dense mains as fast and the VAE a little faster (README, "Engines"). The
+dense mains as fast and the VAE a little faster (docs/engines.md). The
 variable is read once, when TensorFlow is imported, so every command
 imports this package before TensorFlow.
 """

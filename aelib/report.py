@@ -73,6 +73,8 @@ def host_name(cpu, flags, gflops):
     (measurements on one host vary by about 15%: 177 to 227 GFLOP/s in one
     session), e.g. 'epyc-avx512-400' or 'xeon-avx2-90'; a part not recorded
     is left out ('epyc-200')."""
+    if cpu == 'not recorded':
+        return 'not-recorded'
     words = re.findall('[a-z0-9]+', cpu.lower())
     parts = [next((word for word in ('epyc', 'xeon', 'ryzen', 'core')
                    if word in words), words[0] if words else 'cpu')]
@@ -104,14 +106,20 @@ def host(repeats=5):
 
 
 def record_host(record):
-    """Returns the host a record names: its 'host' (or, in a record older
-    than hosts, what it kept of the machine, under a name without the parts
-    it did not keep)."""
-    if 'host' in record:
-        return record['host']
-    cpu = record.get('cpu') or record.get('machine', 'unknown')
-    flags = record.get('cpu_flags')
-    gflops = record.get('matmul_gflops')
+    """Returns the host a record (or its 'environment') names: its 'host',
+    or, in a record older than hosts, what it kept of the machine (its CPU,
+    flags and matmul rate where it measured them) under a name without the
+    parts it did not keep."""
+    environment = record.get('environment') or {}
+    for place in (record, environment):
+        if 'host' in place:
+            return place['host']
+    kept = record if ('cpu' in record or 'matmul_gflops' in record) \
+        else environment or record
+    cpu = kept.get('cpu') or kept.get('machine') or \
+        environment.get('machine') or 'not recorded'
+    flags = kept.get('cpu_flags')
+    gflops = kept.get('matmul_gflops')
     return {'name': host_name(cpu, flags, gflops), 'cpu': cpu,
             'cpu_flags': flags, 'matmul_gflops': gflops}
 
@@ -148,7 +156,7 @@ def environment_text(record):
     """Returns one sentence naming the record's host and versions."""
     return ('{}; TensorFlow {tensorflow}, Keras {keras}, numpy '
             '{numpy}, Python {python}'.format(
-                host_text(record_host(record)), **record))
+                host_text(record_host({'environment': record})), **record))
 
 
 def write_atomically(path, text):

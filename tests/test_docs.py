@@ -2,6 +2,7 @@
 relative link, anchor and image resolves, and every `make` target and
 command-line flag they name exists."""
 import glob
+import json
 import os
 import re
 import subprocess
@@ -99,3 +100,51 @@ def test_every_flag_named_is_one_the_project_defines_or_passes():
                      and flag + ' ' not in sources
                      and flag not in RECORDED)
     assert missing == []
+
+
+def recorded_commands():
+    """Returns {record: its command} for every committed record that says
+    which command made it."""
+    found = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, 'results', '*.json'))):
+        with open(path) as f:
+            command = json.load(f).get('command')
+        if command:
+            found[os.path.relpath(path, ROOT)] = command
+    return found
+
+
+def test_every_recorded_command_runs_with_the_flags_it_names():
+    # each record's command is a script of the project and flags that
+    # script (or the parser every application shares) still defines
+    commands = recorded_commands()
+    assert 'results/learn.json' in commands
+    shared = read(os.path.join(ROOT, 'aelib', 'report.py'))
+    wrong = []
+    for record, command in commands.items():
+        words = command.split()
+        if words[0] == 'python' and words[1] == '-m':
+            script = os.path.join(*words[2].split('.')) + '.py'
+        else:
+            script = words[0]
+        source = read(os.path.join(ROOT, script))
+        for flag in FLAG.findall(command):
+            if "'{}'".format(flag) not in source + shared:
+                wrong.append('{}: {} {}'.format(record, script, flag))
+    assert wrong == []
+
+
+def test_make_applications_reruns_each_application_as_its_record_ran():
+    # the flags of each record's command (but where its page goes) are the
+    # ones make applications passes to that application
+    makefile = read(os.path.join(ROOT, 'Makefile'))
+    passed = dict(re.findall(r'^APP_FLAGS_(\w+) \?= (.*)$', makefile,
+                             re.M))
+    default = re.search(r'^APPS \?= (.*)$', makefile, re.M).group(1).split()
+    commands = recorded_commands()
+    for app in default:
+        command = commands['results/{}.json'.format(app)].split()
+        assert command[0] == 'applications/{}.py'.format(app)
+        flags = ' '.join(word for word in command[1:]
+                         if word not in ('--readme', '--fresh'))
+        assert flags == passed.get(app, ''), app

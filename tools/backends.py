@@ -398,13 +398,15 @@ def host_text(record):
     """Returns the sentence on the host: CPU, oneDNN's default there, the
     matrix multiplication rate."""
     return (
-        'Host: {}; TensorFlow {} oneDNN by itself here (it does only on CPUs '
+        'Host: `{}`, {}; TensorFlow {} oneDNN by itself here (it does only on '
+        'CPUs '
         'with AVX512-VNNI, AVX512-BF16, AVX-VNNI or AMX; this one has {}). '
         'float32 matrix multiplication (2048×2048, TensorFlow, best of 3): '
         '**{:.0f} GFLOP/s**. An epoch\'s floor is the time its '
         'multiply-adds take at that rate (three passes per training image, '
         'one per validation image); × floor is the epoch against it.'
-        .format(record['cpu'], 'turns on' if record['onednn_by_default']
+        .format(report.record_host(record)['name'], record['cpu'],
+                'turns on' if record['onednn_by_default']
                 else 'does not turn on',
                 ', '.join(f for f in record['cpu_flags']
                           if f.startswith(('avx512', 'avx_vnni', 'amx')))

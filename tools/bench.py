@@ -149,10 +149,11 @@ def markdown(results, figures, other=None, ablation=None):
     """Returns the README's Results section for the records, with links to
     the figures in the folder figures."""
     lines = [BEGIN, '',
-             'Produced by `make bench` on {}: TensorFlow {}, Keras {}, '
-             'numpy {}, Python {}, {} epochs, batch 256, seed 0{}.'.format(
-                 results['machine'], results['tensorflow'], results['keras'],
-                 results['numpy'], results['python'], results['epochs'],
+             'Produced by `make bench` on {}; {} epochs, batch 256, seed '
+             '0{}.'.format(
+                 report.environment_text(dict(
+                     results, host=report.record_host(results))),
+                 results['epochs'],
                  ', first {} images'.format(results['limit'])
                  if results['limit'] else ''),
              'The four mains ran for {:.1f} minutes in all, {:.1f} of them '
@@ -251,7 +252,7 @@ def main(argv=None):
                                if keras_version.startswith('3') else folder)
     os.makedirs(figures, exist_ok=True)
     results.update({
-        'matmul_gflops': report.matmul_gflops(),
+        'matmul_gflops': results['host']['matmul_gflops'],
         'epochs': args.epochs, 'limit': args.limit, 'batch_size': 256,
         'figures': os.path.relpath(figures, folder),
         'tasks': {},

@@ -16,6 +16,7 @@ from aelib import ROOT, report
 from tools.bench import REFERENCE
 
 BEGIN, END = report.markers('glance', 'tools/glance.py')
+HOSTS_BEGIN, HOSTS_END = report.markers('hosts', 'tools/glance.py')
 
 
 def load(name, folder):
@@ -157,9 +158,14 @@ AREAS = (('results', reproduction), ('anomaly', anomaly),
          ('interruption', interruption))
 
 
+def host_name(record):
+    """Returns the short name of the host a record was measured on."""
+    return report.record_host(record)['name']
+
+
 def render(folder=os.path.join(ROOT, 'results'), docs='docs'):
     """Returns the README section: the table of every area with a record
-    in folder, linked to its page in docs."""
+    in folder, linked to its page in docs, with the host of its run."""
     rows = []
     for name, headline in AREAS:
         record = load(name, folder)
@@ -167,9 +173,43 @@ def render(folder=os.path.join(ROOT, 'results'), docs='docs'):
         if found:
             area, ours, reference, page = found
             rows.append(['[{}]({}/{})'.format(area, docs, page), ours,
-                         reference])
+                         reference, '`{}`'.format(host_name(record))])
     return '\n'.join([BEGIN] + report.table(['area', 'this project',
-                                             'reference'], rows) + [END])
+                                             'reference', 'host'], rows)
+                     + [END])
+
+
+def render_hosts(folder=os.path.join(ROOT, 'results')):
+    """Returns docs/engines.md's section: every host a committed record
+    was measured on, side by side, with the records measured there."""
+    found = {}
+    for path in sorted(os.listdir(folder)):
+        if path.endswith('.json'):
+            record = load(path[:-len('.json')], folder)
+            host = report.record_host(record)
+            found.setdefault(host['name'], []).append((host, path))
+    rows = []
+    for name, measured in sorted(found.items()):
+        host, paths = measured[0][0], [path for _, path in measured]
+        rates = sorted(h['matmul_gflops'] for h, _ in measured
+                       if h.get('matmul_gflops'))
+        flags = host.get('cpu_flags')
+        rows.append(['`{}`'.format(name), host['cpu'],
+                     'not recorded' if flags is None else ', '.join(
+                         f for f in flags if f in (
+                             'avx2', 'avx512f', 'avx512_vnni', 'avx_vnni',
+                             'amx_tile')) or 'none',
+                     '{:.0f} to {:.0f} GFLOP/s'.format(rates[0], rates[-1])
+                     if len(rates) > 1 else '{:.0f} GFLOP/s'.format(rates[0])
+                     if rates else 'not recorded',
+                     ', '.join(paths)])
+    return '\n'.join([HOSTS_BEGIN, ''] + report.table(
+        ['host', 'CPU', 'instructions', 'float32 matmul', 'records'], rows)
+        + ['', 'A host\'s name is its CPU family, its widest vector '
+           'instructions and its float32 matmul rate (2048×2048, '
+           'TensorFlow) to one significant figure; a record made before '
+           'hosts were measured keeps only the CPU\'s name, and the parts '
+           'it did not keep are left out of the name.', '', HOSTS_END])
 
 
 def main(argv=None):
@@ -179,8 +219,13 @@ def main(argv=None):
                         help='the page to rewrite (default: README.md)')
     parser.add_argument('--results', default=os.path.join(ROOT, 'results'),
                         metavar='DIR', help='the records (default: results)')
+    parser.add_argument('--hosts', default=os.path.join('docs', 'engines.md'),
+                        metavar='FILE', help='the page listing the hosts '
+                        '(default: docs/engines.md)')
     args = parser.parse_args(argv)
     report.update_readme(args.readme, BEGIN, END, render(args.results))
+    report.update_readme(args.hosts, HOSTS_BEGIN, HOSTS_END,
+                         render_hosts(args.results))
 
 
 if __name__ == '__main__':

@@ -148,3 +148,10 @@ def test_make_applications_reruns_each_application_as_its_record_ran():
         flags = ' '.join(word for word in command[1:]
                          if word not in ('--readme', '--fresh'))
         assert flags == passed.get(app, ''), app
+
+
+def test_make_help_lists_every_target():
+    makefile = read(os.path.join(ROOT, 'Makefile'))
+    targets = re.search(r'^\.PHONY: (.*)$', makefile, re.M).group(1).split()
+    helped = set(re.findall(r'@echo "make ([a-z0-9-]+)', makefile))
+    assert sorted(set(targets) - helped - {'help'}) == []

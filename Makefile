@@ -32,7 +32,7 @@ MAINS := 0 1 2 3
 # the applications end to end and the engine-free tests to Keras 2.
 JAX_TESTS := tests/test_saving.py
 
-.PHONY: help venv venv-keras3 venv-core venv-keras3-core lock pythons torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
+.PHONY: help venv venv-keras3 venv-core venv-keras3-core lock pythons autograder grade-cost torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -63,6 +63,8 @@ help:
 	@echo "make pythons          make check's first set-up and verdict from each Python 3.9 to 3.13 here, and offline"
 	@echo "make torch            PyTorch's CPU build in the Keras 3 environment (Keras 3's third engine)"
 	@echo "make lock             resolve requirements*.txt into locks/, with hashes, for each Python"
+	@echo "make autograder       the self-check as a Gradescope autograder: dist/gradescope-autograder.zip (KERAS3=1: both engines)"
+	@echo "make grade-cost       what grading one folder and a class costs: time, CPU, peak memory (docs/self-check.md)"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
@@ -131,7 +133,7 @@ lint: venv
 	$(PY2) -m pycodestyle $$(git ls-files '*.py' ':!tests/learners')
 	$(VENV)/bin/vermin --target=3.9- --violations --no-tips --eval-annotations \
 		$$(git ls-files '*.py' ':!tests/learners')
-	$(VENV)/bin/actionlint .github/workflows/*.yml
+	$(VENV)/bin/actionlint .github/workflows/*.yml platforms/classroom/classroom.yml
 
 test-keras2: venv
 	$(PY2) -m pytest -q --durations=10 tests
@@ -236,8 +238,29 @@ explore-bench: venv-keras3
 	$(PY3) -m explorer.bench --readme docs/explorer.md
 	$(PY2) tools/glance.py
 
+# the self-check as a Gradescope autograder: dist/gradescope-autograder.zip,
+# setup.sh and run_autograder at its root beside what the grader runs (the
+# files as they are in this folder); KERAS3=1 also sets up the newest
+# TensorFlow there, whose checks show as zero-point tests
+AUTOGRADER_FILES := 0-vanilla.py 1-sparse.py 2-convolutional.py 3-variational.py \
+	Makefile pyproject.toml requirements-data.txt locks aelib checker test_files \
+	tools/__init__.py tools/environment.py
+autograder:
+	rm -rf dist/autograder dist/gradescope-autograder.zip
+	mkdir -p dist/autograder
+	tar -c $$(git ls-files $(AUTOGRADER_FILES)) | tar -x -C dist/autograder
+	cp -p platforms/gradescope/setup.sh platforms/gradescope/run_autograder dist/autograder/
+	$(if $(KERAS3),touch dist/autograder/KERAS3)
+	cd dist/autograder && $(PYTHON) -m zipfile -c ../gradescope-autograder.zip *
+	@echo "wrote dist/gradescope-autograder.zip"
+
+# what grading one folder and a class costs: time, CPU and peak memory
+# (results/grading.json, docs/self-check.md)
+grade-cost: venv venv-keras3-core
+	$(PY2) tools/grade_cost.py --readme
+
 clean:
-	rm -rf $(VENV) $(VENV3) $(VENV).missing $(VENV3).missing $(OUT) data .cache
+	rm -rf $(VENV) $(VENV3) $(VENV).missing $(VENV3).missing $(OUT) data .cache dist
 
 # the self-check: grades the four task files in DIR as the school's checker
 # would: scored on Keras 2 (the grader's engine), Keras 3 shown apart

@@ -10,4 +10,7 @@ this process.
 - checker.spec: the specification's sentences as functions of the models
 - checker.probe: runs one task's file on one engine, in a subprocess
 - checker.cli: the command: runs everything, prints the table, writes JSON
+- checker.grade: the grader of the platforms (Gradescope, PrairieLearn,
+  GitHub Classroom): their layouts, their results' schemas, the limits
+- checker.batch: a class's folders graded N at a time, resumable
 """

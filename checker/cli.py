@@ -18,6 +18,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -43,27 +44,43 @@ def parse_args(argv=None):
     parser.add_argument('folder', help='the folder holding 0-vanilla.py, '
                         '1-sparse.py, 2-convolutional.py, 3-variational.py')
     parser.add_argument('--engines', nargs='*', choices=tasks.ENGINES,
-                        default=list(tasks.ENGINES), metavar='ENGINE',
-                        help='keras2 and/or keras3 (default: both; none: '
-                        'only the checks that read the files)')
+                        metavar='ENGINE', help='keras2 and/or keras3 '
+                        '(default: both; with --batch, keras2; none: only '
+                        'the checks that read the files)')
     parser.add_argument('--tasks', nargs='+', choices=tasks.TASKS,
                         default=list(tasks.TASKS), metavar='TASK',
                         help='the task files to check (default: all four)')
     parser.add_argument('--timeout', type=float, default=TIMEOUT,
                         metavar='S', help='seconds each task may take on '
                         'each engine (default: {:g})'.format(TIMEOUT))
+    parser.add_argument('--memory', type=float, metavar='MB', help='the '
+                        'memory each engine\'s process may hold (resident, '
+                        'in MiB; default: no limit): beyond it the check '
+                        'under way fails, as a grading platform would stop '
+                        'it')
     parser.add_argument('--json', metavar='FILE', help='also write the '
                         'results in Gradescope\'s results.json schema')
     parser.add_argument('--environment', action='append', default=[],
                         metavar='ENGINE=FOLDER', help='an engine\'s '
                         'environment, where it is not the default (make '
                         'check VENV=... VENV3=... passes them)')
+    parser.add_argument('--batch', action='store_true', help='FOLDER holds '
+                        'one folder per learner: grade each as the grading '
+                        'platforms do (checker.grade), --jobs at a time, '
+                        'into --out; run again, it grades only the learners '
+                        'without a result')
+    parser.add_argument('--out', default='grades', metavar='DIR',
+                        help='with --batch: where each learner\'s JSON and '
+                        'grades.csv go (default: grades)')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1,
                         metavar='N', help='subprocesses at once (default: '
                         'the cores)')
     args = parser.parse_args(argv)
     if not os.path.isdir(args.folder):
         parser.error('folder {!r} is not a folder'.format(args.folder))
+    if args.engines is None:
+        args.engines = [tasks.GRADER_ENGINE] if args.batch else \
+            list(tasks.ENGINES)
     for given in args.environment:
         engine, _, folder = given.partition('=')
         if engine not in ENGINE_ENVS or not folder:
@@ -109,12 +126,13 @@ def not_installed(engine):
             'venv-keras3-core sets it up)'.format(engine, folder)
 
 
-def run_probe(jobs, engine, timeout):
+def run_probe(jobs, engine, timeout, memory=None):
     """Runs the engine checks of jobs, [(folder, task)], in subprocesses,
     one after the other in one process where nothing goes wrong; returns
     {(folder, task): its results in order}. A job that takes longer than
     timeout seconds, or whose process dies, fails the check under way and
-    skips the rest; the jobs after it run in a new process."""
+    skips the rest; the jobs after it run in a new process. So does a job
+    whose process holds more than memory MiB."""
     python = interpreter(engine)
     if python is None:
         return {job: [static.result(check, 'skip', not_installed(engine))
@@ -136,7 +154,7 @@ def run_probe(jobs, engine, timeout):
         while remaining:
             found, current, problem = run_jobs(
                 python, [(copies[jobs[n][0]], jobs[n][1]) for n in remaining],
-                env, timeout, os.path.join(work, 'results.jsonl'))
+                env, timeout, os.path.join(work, 'results.jsonl'), memory)
             records += [dict(r, job=remaining[r['job']]) for r in found]
             if current is None:
                 break
@@ -148,12 +166,12 @@ def run_probe(jobs, engine, timeout):
             for n, job in enumerate(jobs)}
 
 
-def run_jobs(python, jobs, env, timeout, results):
+def run_jobs(python, jobs, env, timeout, results, memory=None):
     """Runs checker/probe.py on jobs, [(copy of a folder, task)], each
     within timeout seconds (from the moment it begins; the process's start
-    counts for the first); returns (its records, the number of the job
-    under way when it was stopped or died or None, what happened to
-    it)."""
+    counts for the first) and memory MiB (resident, where given); returns
+    (its records, the number of the job under way when it was stopped or
+    died or None, what happened to it)."""
     command = [python, os.path.join(ROOT, 'checker', 'probe.py'),
                '--results', results]
     for copy, task in jobs:
@@ -167,7 +185,7 @@ def run_jobs(python, jobs, env, timeout, results):
                                    stdout=subprocess.DEVNULL, stderr=stderr)
         while True:
             try:
-                process.wait(timeout=0.2)
+                process.wait(timeout=0.1)
                 finished = True
             except subprocess.TimeoutExpired:
                 finished = False
@@ -184,14 +202,40 @@ def run_jobs(python, jobs, env, timeout, results):
                     '--timeout): something in the file or in autoencoder() ' \
                     'does not return'.format(timeout)
                 break
+            held = resident_mib(process.pid)
+            if memory and held > memory:
+                process.kill()
+                process.wait()
+                problem = 'held {:.0f} MiB of memory, more than the {:g} ' \
+                    'MiB allowed (--memory): something in the file or in ' \
+                    'autoencoder() builds far more than the models ' \
+                    'need'.format(held, memory)
+                break
     found = read_records(results)
     if problem is None and process.returncode == 0:
         return found, None, None
+    if problem is None and process.returncode == -signal.SIGKILL:
+        problem = 'the process was killed (SIGKILL) from outside: on a ' \
+            'grading platform, most often for using more memory than ' \
+            'allowed'
     if problem is None:
         with open(errors, errors='replace') as f:
             problem = 'the process ended with status {}{}'.format(
                 process.returncode, died_of(f.read(), jobs[current][0]))
     return found, current, problem
+
+
+def resident_mib(pid):
+    """Returns the memory the process pid holds (resident, MiB; 0 where
+    the system does not say)."""
+    try:
+        with open('/proc/{}/status'.format(pid)) as f:
+            for line in f:
+                if line.startswith('VmRSS:'):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def read_records(path):
@@ -259,10 +303,10 @@ def check_folder(args):
     """Returns every result of args.folder, each with its task and engine,
     in order."""
     return check_folders({args.folder: args.tasks}, args.engines,
-                         args.timeout, args.jobs)[args.folder]
+                         args.timeout, args.jobs, args.memory)[args.folder]
 
 
-def check_folders(requests, engines, timeout, jobs):
+def check_folders(requests, engines, timeout, jobs, memory=None):
     """Returns {folder: every result, each with its task and engine, in
     order} for requests, {folder: the tasks to check there}, on engines.
     The engine checks of all the folders share each engine's processes
@@ -283,7 +327,8 @@ def check_folders(requests, engines, timeout, jobs):
             for group in range(groups):
                 share = present[group::groups]
                 if share:
-                    future = pool.submit(run_probe, share, engine, timeout)
+                    future = pool.submit(run_probe, share, engine, timeout,
+                                         memory)
                     for job in share:
                         futures[job, engine] = future
         found = {}
@@ -424,6 +469,16 @@ def gradescope(rows, seconds):
 def main(argv=None):
     """Checks the folder; prints the table; exits 0 only if all passed."""
     args = parse_args(argv)
+    if args.batch:
+        from checker import batch
+        flags = ['--timeout', str(args.timeout), '--engines'] + args.engines
+        if args.memory:
+            flags += ['--memory', str(args.memory)]
+        try:
+            batch.run(args.folder, args.out, args.jobs, flags)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        sys.exit(0)
     began = time.perf_counter()
     rows = check_folder(args)
     seconds = time.perf_counter() - began

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Gradescope runs this once, as root, in its image (Ubuntu 22.04, from
+# /autograder/source, where the autograder's zip is unpacked): it makes the
+# grader's environment (TensorFlow 2.15.1, numpy 1.25.2, from the hashed
+# locks, with uv) beside the image's python3, which it leaves as it is.
+# KERAS3=1 (in the zip: make autograder KERAS3=1) also makes the newest
+# TensorFlow's, whose checks the results show as zero-point tests.
+set -euo pipefail
+cd "$(dirname "$0")"
+if ! command -v make >/dev/null || ! python3 -m pip --version >/dev/null 2>&1
+then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq make python3-pip
+fi
+make venv-core
+if [ -e KERAS3 ]; then
+  make venv-keras3-core OPTIONAL=1
+fi
+# the project's own files, checked once: the reference numbers the checks
+# compare a submission's printed values with are kept in .cache/checker
+.venv/bin/python -m checker . --engines keras2 > /dev/null || true

@@ -1,0 +1,297 @@
+"""The self-check on the grading platforms' layouts, simulated in temporary
+folders: the Gradescope autograder's zip and its run_autograder, the
+PrairieLearn result, a hanging, a memory-hungry and a corrupt submission
+each ending in a written result that says so, and the batch of a class
+stopped by Ctrl-C and resumed without grading anyone twice."""
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+
+import pytest
+
+from conftest import ROOT, TASKS
+from checker import batch, cli, grade
+
+GRADESCOPE_KEYS = {'name', 'score', 'max_score', 'status', 'output',
+                   'visibility'}
+
+
+def project_folder(into):
+    """Copies the project's four task files and a README into into."""
+    into.mkdir(parents=True, exist_ok=True)
+    for task in TASKS:
+        shutil.copy2(os.path.join(ROOT, task + '.py'), into / (task + '.py'))
+    (into / 'README.md').write_text('# Autoencoders\n')
+    return into
+
+
+def run_grade(*arguments, timeout=600):
+    """Runs python -m checker.grade with arguments; returns its process."""
+    return subprocess.run([sys.executable, '-m', 'checker.grade'] +
+                          [str(a) for a in arguments], cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def read_result(root):
+    """Returns the results.json the grader wrote under root."""
+    with open(root / 'results' / 'results.json') as f:
+        return json.load(f)
+
+
+def by_name(result):
+    """Returns the result's tests by name."""
+    return {test['name']: test for test in result['tests']}
+
+
+def test_the_autograder_zip_grades_a_correct_folder_full_marks(tmp_path):
+    made = subprocess.run(['make', '--no-print-directory', 'autograder',
+                           'PYTHON=' + sys.executable], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    source = tmp_path / 'source'
+    with zipfile.ZipFile(os.path.join(ROOT, 'dist',
+                                      'gradescope-autograder.zip')) as z:
+        names = z.namelist()
+        assert 'setup.sh' in names and 'run_autograder' in names
+        for name in ('setup.sh', 'run_autograder'):
+            assert z.getinfo(name).external_attr >> 16 & 0o111
+        z.extractall(source)
+    for name in ('setup.sh', 'run_autograder'):
+        os.chmod(source / name, 0o755)
+    assert (source / 'checker' / 'grade.py').exists()
+    # the grader's environment, as setup.sh would have made it
+    os.symlink(os.path.join(ROOT, '.venv'), source / '.venv')
+    root = tmp_path / 'autograder'
+    project_folder(root / 'submission')
+    done = subprocess.run([str(source / 'run_autograder')],
+                          env=dict(os.environ, AUTOGRADER_ROOT=str(root)),
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = read_result(root)
+    assert result['score'] == grade.max_score() == 69
+    assert sum(t['max_score'] for t in result['tests']) == 69
+    for test in result['tests']:
+        assert GRADESCOPE_KEYS <= set(test), test
+        assert test['status'] == 'passed', test
+    assert 'TensorFlow 2.15 / Keras 2' in result['output']
+    assert 'tensorflow 2.15.1' in result['output']
+    assert result['execution_time'] > 0
+
+
+def test_a_hanging_and_a_memory_hungry_file_end_in_a_written_result(
+        tmp_path):
+    root = tmp_path / 'autograder'
+    folder = project_folder(root / 'submission')
+    with open(folder / '0-vanilla.py', 'a') as f:
+        f.write('while True:\n    pass\n')
+    with open(folder / '1-sparse.py', 'a') as f:
+        # about 3 GiB, touched: resident at once
+        f.write("HOARD = b'x' * (3 << 30)\n")
+    done = run_grade('gradescope', '--root', root, '--engines', 'keras2',
+                     '--timeout', 8, '--memory', 1500)
+    assert done.returncode == 0, done.stderr
+    tests = by_name(read_result(root))
+    hang = tests['0-vanilla [keras2]: imports_cleanly']
+    assert hang['score'] == 0
+    assert 'took longer than 8 s (the time limit' in hang['output']
+    hoard = tests['1-sparse [keras2]: imports_cleanly']
+    assert hoard['score'] == 0
+    assert 'MiB allowed (--memory)' in hoard['output']
+    # the other two tasks are graded as usual
+    assert tests['2-convolutional [keras2]: structure']['score'] == 1
+    assert tests['3-variational [keras2]: vae_loss']['score'] == 1
+
+
+def test_a_grading_over_its_total_time_is_a_written_result(tmp_path):
+    root = tmp_path / 'autograder'
+    folder = project_folder(root / 'submission')
+    with open(folder / '0-vanilla.py', 'a') as f:
+        f.write('while True:\n    pass\n')
+    began = time.monotonic()
+    done = run_grade('gradescope', '--root', root, '--engines', 'keras2',
+                     '--total', 3)
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - began < 60
+    result = read_result(root)
+    assert result['score'] == 0
+    [test] = result['tests']
+    assert test['max_score'] == 69 and test['status'] == 'failed'
+    assert test['output'].startswith('the grading took longer than 3 s in '
+                                     'all (the total time limit)')
+
+
+def test_corrupt_and_empty_submissions_get_a_result_that_says_why(tmp_path):
+    root = tmp_path / 'autograder'
+    folder = root / 'submission'
+    folder.mkdir(parents=True)
+    (folder / '0-vanilla.py').write_bytes(bytes(range(256)) * 8)
+    (folder / '1-sparse.py').write_text('#!/usr/bin/env python3\n' + '#' * (
+        50 << 20) + '\n')
+    done = run_grade('gradescope', '--root', root, '--engines')
+    assert done.returncode == 0, done.stderr
+    result = read_result(root)
+    tests = by_name(result)
+    assert tests['0-vanilla: python39']['score'] == 0
+    assert 'does not parse' in tests['0-vanilla: python39']['output']
+    assert tests['1-sparse: exists']['score'] == 0
+    assert '1-sparse.py is 50.0 MiB, more than the 1 MiB a task file may ' \
+        'be' in result['output']
+    assert tests['3-variational: exists']['output'].startswith(
+        'no 3-variational.py in')
+    # nothing to grade: PrairieLearn's "not gradable", with the reason
+    root = tmp_path / 'grade'
+    (root / 'student').mkdir(parents=True)
+    (root / 'student' / 'notes.txt').write_text('hello\n')
+    done = run_grade('prairielearn', '--root', root, '--engines')
+    assert done.returncode == 0, done.stderr
+    result = read_result(root)
+    assert result['gradable'] is False
+    assert result['message'].startswith('no task file in the submission')
+    assert '(found: notes.txt)' in result['message']
+
+
+def test_prairielearn_scores_from_0_to_1_with_points_per_test(tmp_path):
+    root = tmp_path / 'grade'
+    folder = project_folder(root / 'student' / 'autoencoders')
+    os.chmod(folder / '2-convolutional.py', 0o644)
+    done = run_grade('prairielearn', '--root', root, '--engines')
+    assert done.returncode == 0, done.stderr
+    result = read_result(root)
+    assert result['gradable'] is True
+    assert result['score'] == pytest.approx(32 / 33, abs=1e-4)
+    tests = by_name(result)
+    failed = [name for name, test in tests.items()
+              if test['points'] < test['max_points']]
+    assert failed == ['2-convolutional: executable']
+    assert tests['2-convolutional: executable']['message'] == \
+        'the file is not executable'
+    assert 'graded the folder autoencoders' in result['output']
+
+
+def test_the_gradescope_schema_marks_keras3_as_not_counted():
+    rows = [{'task': '0-vanilla', 'engine': 'keras2', 'check': 'builds',
+             'verdict': 'pass', 'message': 'built', 'hint': ''},
+            {'task': '0-vanilla', 'engine': 'keras3', 'check': 'builds',
+             'verdict': 'fail', 'message': 'raised ValueError', 'hint': ''}]
+    report = cli.gradescope(rows, 1.0)
+
+    class Args:
+        engines, visibility = [], 'after_due_date'
+    result = grade.gradescope(report, Args, [], None, 2.0)
+    tests = by_name(result)
+    counted = tests['0-vanilla [keras2]: builds']
+    assert (counted['score'], counted['max_score']) == (1, 1)
+    newest = tests['0-vanilla [keras3]: builds (not counted)']
+    assert (newest['score'], newest['max_score']) == (0, 0)
+    assert newest['output'].startswith('not counted: the newest TensorFlow')
+    assert result['score'] == 1
+    assert {t['visibility'] for t in result['tests']} == {'after_due_date'}
+
+
+def test_a_batch_stopped_by_ctrl_c_resumes_without_grading_anyone_twice(
+        tmp_path):
+    submissions = tmp_path / 'class'
+    for n in range(20):
+        folder = project_folder(submissions / 'learner{:02d}'.format(n))
+        if n % 4 == 1:
+            # a slip: no shebang in 0-vanilla.py
+            text = (folder / '0-vanilla.py').read_text()
+            (folder / '0-vanilla.py').write_text(text.split('\n', 1)[1])
+    out = tmp_path / 'grades'
+    command = [sys.executable, '-m', 'checker', '--batch', str(submissions),
+               '--engines', '--jobs', '2', '--out', str(out)]
+    first = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while len(list(out.glob('*.json'))) < 3 and \
+            time.monotonic() < deadline:
+        time.sleep(0.1)
+    first.send_signal(signal.SIGINT)
+    said = first.communicate(timeout=120)[0]
+    assert first.returncode == 130, said
+    assert 'stopped:' in said
+    graded = {path.name: path.stat().st_mtime_ns
+              for path in out.glob('*.json')}
+    assert 3 <= len(graded) < 20
+    assert not list(out.glob('*.tmp'))
+    with open(out / 'grades.csv') as f:
+        assert len(list(csv.DictReader(f))) == len(graded)
+    again = subprocess.run(command, cwd=ROOT, capture_output=True,
+                           text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert '{} already graded, {} to grade'.format(
+        len(graded), 20 - len(graded)) in again.stdout
+    for name, stamp in graded.items():
+        assert (out / name).stat().st_mtime_ns == stamp, name
+    with open(out / 'grades.csv') as f:
+        rows = list(csv.DictReader(f))
+    assert [row['learner'] for row in rows] == batch.learners(
+        str(submissions))
+    for row in rows:
+        slipped = int(row['learner'][-2:]) % 4 == 1
+        assert row['max_score'] == '33'
+        assert row['score'] == ('32' if slipped else '33'), row
+        if slipped:
+            assert row['first_failure'].startswith(
+                "0-vanilla: shebang: first line '"), row
+            assert row['first_failure'].endswith(
+                "the specification asks for exactly '#!/usr/bin/env "
+                "python3'"), row
+        else:
+            assert row['first_failure'] == '', row
+
+
+def workflow_step(path, name):
+    """Returns the shell script of the step called name in the workflow at
+    path (its `run: |` block, dedented)."""
+    with open(path) as f:
+        lines = f.read().split('\n')
+    start = lines.index('      - name: {}'.format(name))
+    run = next(n for n in range(start, len(lines))
+               if lines[n].strip() == 'run: |')
+    script = []
+    for line in lines[run + 1:]:
+        if line.strip() and not line.startswith(' ' * 10):
+            break
+        script.append(line[10:])
+    return '\n'.join(script)
+
+
+def test_the_classroom_workflow_reports_points_in_the_reporters_format(
+        tmp_path):
+    import base64
+    workflow = os.path.join(ROOT, 'platforms', 'classroom', 'classroom.yml')
+    with open(workflow) as f:
+        text = f.read()
+    assert 'make -C grader venv-core' in text
+    assert 'SELF-CHECK_RESULTS: ${{ steps.self-check.outputs.result }}' \
+        in text
+    # the runner's workspace: the learner's repository (one slip) and the
+    # grader checked out beside it
+    folder = project_folder(tmp_path / 'submission')
+    os.chmod(folder / '3-variational.py', 0o644)
+    os.symlink(ROOT, tmp_path / 'grader')
+    output = tmp_path / 'github_output'
+    done = subprocess.run(
+        ['bash', '-e', '-c', workflow_step(workflow, 'Self-check')],
+        cwd=str(tmp_path), capture_output=True, text=True, timeout=300,
+        env=dict(os.environ, GITHUB_WORKSPACE=str(tmp_path),
+                 GITHUB_OUTPUT=str(output), GRADER_FLAGS='--engines'))
+    assert done.returncode == 0, done.stdout + done.stderr
+    key, _, value = output.read_text().strip().partition('=')
+    assert key == 'result'
+    result = json.loads(base64.b64decode(value))
+    assert result['version'] == 1 and result['status'] == 'fail'
+    assert result['max_score'] == len(result['tests']) == 33
+    failed = [t for t in result['tests'] if t['status'] != 'pass']
+    assert [t['name'] for t in failed] == ['3-variational: executable']
+    assert failed[0]['message'].startswith('the file is not executable')
+    # the reporter's score: the passed tests' share of max_score
+    passed = sum(t['status'] == 'pass' for t in result['tests'])
+    assert passed / len(result['tests']) * result['max_score'] == 32

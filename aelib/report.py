@@ -10,6 +10,7 @@ figures.
 import argparse
 import importlib.metadata
 import json
+import math
 import os
 import platform
 import re
@@ -69,10 +70,11 @@ def matmul_gflops(size=2048, repeats=20):
 
 def host_name(cpu, flags, gflops):
     """Returns a host's short name: its CPU family, its widest vector
-    instructions and its float32 matmul rate to one significant figure
-    (measurements on one host vary by about 15%: 177 to 227 GFLOP/s in one
-    session), e.g. 'epyc-avx512-400' or 'xeon-avx2-90'; a part not recorded
-    is left out ('epyc-200')."""
+    instructions and its float32 matmul rate rounded down to a power of
+    two (one host's measurements vary by a third: 136 to 227 GFLOP/s in
+    one session), e.g. 'epyc-avx512-256' (256 to 511 GFLOP/s) or
+    'xeon-avx2-64'; a part not recorded is left out ('epyc-128').
+    """
     if cpu == 'not recorded':
         return 'not-recorded'
     words = re.findall('[a-z0-9]+', cpu.lower())
@@ -82,7 +84,7 @@ def host_name(cpu, flags, gflops):
         parts.append('avx512' if 'avx512f' in flags else 'avx2'
                      if 'avx2' in flags else 'sse')
     if gflops:
-        parts.append('{:.0f}'.format(float('{:.1g}'.format(gflops))))
+        parts.append(str(2 ** int(math.log2(max(gflops, 1)))))
     return '-'.join(parts)
 
 
@@ -113,7 +115,11 @@ def record_host(record):
     environment = record.get('environment') or {}
     for place in (record, environment):
         if 'host' in place:
-            return place['host']
+            host = place['host']
+            # the name follows from what was measured, by one rule
+            return dict(host, name=host_name(host['cpu'],
+                                             host.get('cpu_flags'),
+                                             host.get('matmul_gflops')))
     kept = record if ('cpu' in record or 'matmul_gflops' in record) \
         else environment or record
     cpu = kept.get('cpu') or kept.get('machine') or \
@@ -137,8 +143,8 @@ def host_text(host):
     details.append('{:.0f} GFLOP/s float32 matmul'.format(
         host['matmul_gflops']) if host.get('matmul_gflops') else
         'matmul rate not recorded')
-    name = host.get('name') or host_name(host['cpu'], host.get('cpu_flags'),
-                                         host.get('matmul_gflops'))
+    name = host_name(host['cpu'], host.get('cpu_flags'),
+                     host.get('matmul_gflops'))
     return 'host `{}` ({})'.format(name, '; '.join(details))
 
 

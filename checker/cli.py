@@ -54,8 +54,9 @@ def parse_args(argv=None):
                         metavar='S', help='seconds each task may take on '
                         'each engine (default: {:g})'.format(TIMEOUT))
     parser.add_argument('--memory', type=float, metavar='MB', help='the '
-                        'memory each engine\'s process may hold (resident, '
-                        'in MiB; default: no limit): beyond it the check '
+                        'memory each engine\'s process may hold (resident '
+                        'and its own, not its libraries\', in MiB; default: '
+                        'no limit): beyond it the check '
                         'under way fails, as a grading platform would stop '
                         'it')
     parser.add_argument('--json', metavar='FILE', help='also write the '
@@ -226,12 +227,13 @@ def run_jobs(python, jobs, env, timeout, results, memory=None):
 
 
 def resident_mib(pid):
-    """Returns the memory the process pid holds (resident, MiB; 0 where
-    the system does not say)."""
+    """Returns the memory the process pid holds of its own (resident and
+    anonymous, MiB: not the shared libraries' pages, which the system can
+    drop and read again; 0 where the system does not say)."""
     try:
         with open('/proc/{}/status'.format(pid)) as f:
             for line in f:
-                if line.startswith('VmRSS:'):
+                if line.startswith('RssAnon:'):
                     return int(line.split()[1]) / 1024
     except OSError:
         pass

@@ -42,7 +42,7 @@ PLATFORMS = {'gradescope': ('/autograder', 'submission'),
              'classroom': ('classroom', 'submission')}
 # what grading one folder may take in all, and each engine's process hold
 TOTAL = 600
-MEMORY = 700
+MEMORY = 1000
 # a file larger than this is not one of the task files (it is not read)
 LARGEST = 1 << 20
 DEPTH = 3

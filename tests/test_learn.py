@@ -146,3 +146,28 @@ def test_interruption_renders_its_measured_row():
     assert 'identical to the uninterrupted run' in text
     record['rows'][0]['same_val_loss'] = False
     assert 'not identical to' in interruption.render(record)
+
+
+def test_each_answer_names_its_run_and_the_quiz_has_every_option():
+    text = section(os.path.join(ROOT, 'docs', 'learn.md'), learn.BEGIN,
+                   learn.END)
+    answers = text.split('\n## ')[1:]
+    assert len(answers) == len(QUESTIONS)
+    for answer in answers[:-1]:
+        # its numbers' run: the command, epochs and host
+        assert ' epochs' in answer and 'host `' in answer, answer[:80]
+    figures = [line for line in text.splitlines() if line.startswith('![')]
+    assert len(figures) >= 4
+    assert any('learn-sparsity.png' in line for line in figures)
+    for line in figures:
+        path = line.split('](')[1].rstrip(')')
+        assert os.path.exists(os.path.join(ROOT, 'docs', path)), path
+    # the specification's five questions, every option with its verdict
+    quiz = answers[-1]
+    options = [line for line in quiz.splitlines()
+               if line.startswith('| ') and not line.startswith('| option')]
+    assert len(options) == 20
+    expected = [right for _, choices in learn.QUIZ for _, right in choices]
+    assert [' ✔ ' in line for line in options] == expected
+    assert all(line.count(' | ') == 2 and line.split(' | ')[2].strip(' |')
+               for line in options)

@@ -207,7 +207,7 @@ def render_hosts(folder=os.path.join(ROOT, 'results')):
         ['host', 'CPU', 'instructions', 'float32 matmul', 'records'], rows)
         + ['', 'A host\'s name is its CPU family, its widest vector '
            'instructions and its float32 matmul rate (2048×2048, '
-           'TensorFlow) to one significant figure; a record made before '
+           'TensorFlow) rounded down to a power of two; a record made before '
            'hosts were measured keeps only the CPU\'s name, and the parts '
            'it did not keep are left out of the name.', '', HOSTS_END])
 

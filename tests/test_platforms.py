@@ -295,3 +295,38 @@ def test_the_classroom_workflow_reports_points_in_the_reporters_format(
     # the reporter's score: the passed tests' share of max_score
     passed = sum(t['status'] == 'pass' for t in result['tests'])
     assert passed / len(result['tests']) * result['max_score'] == 32
+
+
+def test_each_defect_of_the_corpus_loses_exactly_its_points(tmp_path):
+    # the learner-style folders with mistakes, graded as a class: each
+    # learner's JSON (the platforms' schema) fails exactly the checks the
+    # self-check fails there, each with its message
+    from test_learners import FAILURES, LEARNERS
+    submissions = tmp_path / 'class'
+    submissions.mkdir()
+    chosen = ('defects', 'slips', 'classes')
+    for name in chosen:
+        os.symlink(os.path.join(LEARNERS, name), submissions / name)
+    out = tmp_path / 'grades'
+    done = subprocess.run(
+        [sys.executable, '-m', 'checker', '--batch', str(submissions),
+         '--jobs', '2', '--out', str(out)], cwd=ROOT, capture_output=True,
+        text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    for name in chosen:
+        with open(out / (name + '.json')) as f:
+            result = json.load(f)
+        failed = {}
+        for test in result['tests']:
+            data = test['extra_data']
+            if test['max_score'] and test['score'] < test['max_score'] \
+                    and data['verdict'] != 'skip':
+                failed[data['task'], data['engine'], data['check']] = \
+                    test['output']
+        assert set(failed) == set(FAILURES[name]), (name, failed)
+        for key, fragment in FAILURES[name].items():
+            assert fragment in failed[key], (key, failed[key])
+        assert result['score'] == sum(t['max_score'] for t in
+                                      result['tests']) - sum(
+            1 for t in result['tests'] if t['max_score'] and
+            t['score'] < t['max_score'])

@@ -188,23 +188,27 @@ def render(record):
         container = 'Not measured in a container like Gradescope\'s: {}.' \
             .format(box['skipped'])
     else:
+        full = box['peak_mb'] >= limit['memory_mb']
+        fits = box['oom_kills'] == 0 and box['status'] == 0
         container = (
             'In a container like Gradescope\'s default ({} MB of memory, '
             'page cache included, and {} CPU: a control group, the file '
             'cache dropped first), one folder on the grader\'s engine '
-            'scored {} in {:.0f} s, using at most {} MB, with {} '
+            'scored {} in {:.0f} s; its memory {} {} MB, and {} '
             'out-of-memory kill{}: it {}, within the {} minutes. (The peak '
-            'resident memory above counts TensorFlow\'s libraries in full, '
-            'which the system can drop and read again.) Keras 3 as well needs '
-            'about twice the time and memory: give it a larger container, or '
-            'leave it out (`setup.sh`\'s default). With `--total` 600 s, '
-            'the grader\'s default, a slower container still ends in a '
-            'written result, not a silent 0.'.format(
+            'resident memory above counts TensorFlow\'s libraries in full; '
+            'under the limit the system drops their pages and reads them '
+            'again.) Keras 3 as well needs about three times the time and '
+            'more memory: give it a larger container, or leave it out '
+            '(`setup.sh`\'s default). With `--total` 600 s, the grader\'s '
+            'default, a slower container still ends in a written result, '
+            'not a silent 0.'.format(
                 limit['memory_mb'], limit['cpus'], box['score'],
-                box['wall_seconds'], box['peak_mb'], box['oom_kills'],
+                box['wall_seconds'], 'reached the limit of' if full else
+                'peaked at', limit['memory_mb'] if full else box['peak_mb'],
+                'no' if box['oom_kills'] == 0 else box['oom_kills'],
                 '' if box['oom_kills'] == 1 else 's',
-                'fits' if box['oom_kills'] == 0 and box['peak_mb'] <=
-                limit['memory_mb'] else 'does not fit', limit['minutes']))
+                'fits' if fits else 'does not fit', limit['minutes']))
     return '\n'.join([BEGIN, ''] + report.table(
         ['grading', 'wall', 'CPU', 'peak resident memory (all processes)',
          'score / throughput'], rows) + [

@@ -138,6 +138,19 @@ def copy_submission(folder, into):
     return said
 
 
+# what an environment says of itself (tensorflow-cpu is TensorFlow 2.15's
+# distribution here)
+VERSIONS = """import sys, importlib.metadata as metadata
+found = ['Python %d.%d.%d' % sys.version_info[:3]]
+for name in ('tensorflow', 'tensorflow-cpu', 'keras', 'numpy'):
+    try:
+        found.append('%s %s' % (name, metadata.version(name)))
+    except metadata.PackageNotFoundError:
+        pass
+print(', '.join(found))
+"""
+
+
 def versions(engines):
     """Returns the versions each engine's environment runs, one line."""
     lines = []
@@ -146,11 +159,8 @@ def versions(engines):
         if python is None:
             lines.append('{}: not installed'.format(engine))
             continue
-        said = subprocess.run(
-            [python, '-c', 'import sys, importlib.metadata as m; print('
-             '"Python %d.%d.%d" % sys.version_info[:3], *("%s %s" % (p, '
-             'm.version(p)) for p in ("tensorflow", "keras", "numpy")), '
-             'sep=", ")'], capture_output=True, text=True, timeout=60)
+        said = subprocess.run([python, '-c', VERSIONS], capture_output=True,
+                              text=True, timeout=60)
         lines.append('{}: {}'.format(tasks.ENGINE_NAMES[engine],
                                      said.stdout.strip() or 'unknown'))
     return '; '.join(lines) or 'no engine run (the file checks alone)'

@@ -130,6 +130,11 @@ def record_host(record):
             'cpu_flags': flags, 'matmul_gflops': gflops}
 
 
+def record_host_name(record):
+    """Returns the short name of the host a record was measured on."""
+    return record_host(record)['name']
+
+
 def host_text(host):
     """Returns how a page names a host: its short name, then its CPU,
     instructions and matmul rate (or that they were not recorded)."""

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 
-from aelib import ROOT
+from aelib import ROOT, report
 from checker import grade
 
 CSV_FIELDS = ('learner', 'score', 'max_score', 'seconds', 'first_failure')
@@ -64,10 +64,8 @@ def write_csv(out, names):
                              for t in result.get('tests', [])),
             'seconds': result.get('execution_time', ''),
             'first_failure': first_failure(result)})
-    handle, temporary = tempfile.mkstemp(dir=out, suffix='.tmp')
-    with os.fdopen(handle, 'w', newline='') as f:
-        f.write(text.getvalue())
-    os.replace(temporary, os.path.join(out, 'grades.csv'))
+    report.write_atomically(os.path.join(out, 'grades.csv'),
+                            text.getvalue())
 
 
 class Batch:

@@ -35,6 +35,7 @@ import tempfile
 import time
 
 from aelib import ROOT
+from aelib.report import write_atomically
 from checker import cli, tasks
 
 PLATFORMS = {'gradescope': ('/autograder', 'submission'),
@@ -121,18 +122,19 @@ def listing(submission, limit=20):
 
 def copy_submission(folder, into):
     """Copies the task files and README.md of folder into into, leaving
-    out any larger than LARGEST bytes; returns the lines saying which."""
-    said = []
+    out any larger than LARGEST bytes; returns {name: the line saying so}
+    for those."""
+    said = {}
     for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
         path = os.path.join(folder, name)
         if not os.path.isfile(path):
             continue
         size = os.path.getsize(path)
         if size > LARGEST:
-            said.append('{} is {:.1f} MiB, more than the {:g} MiB a task '
-                        'file may be: it was not read, and is graded as '
-                        'missing'.format(name, size / 2 ** 20,
-                                         LARGEST / 2 ** 20))
+            said[name] = ('{} is {:.1f} MiB, more than the {:g} MiB a task '
+                          'file may be: it was not read, and is graded as '
+                          'missing'.format(name, size / 2 ** 20,
+                                           LARGEST / 2 ** 20))
             continue
         shutil.copy2(path, os.path.join(into, name))
     return said
@@ -149,6 +151,17 @@ for name in ('tensorflow', 'tensorflow-cpu', 'keras', 'numpy'):
         pass
 print(', '.join(found))
 """
+
+
+def in_learners_terms(report, copy, large):
+    """Rewrites the report's messages for the learner: the grader's copy
+    of the folder is "the submission", and a file left out for its size
+    is said to be too large rather than missing."""
+    for test in report['tests']:
+        test['output'] = test['output'].replace(copy, 'the submission')
+        data = test['extra_data']
+        if data['check'] == 'exists' and data['task'] + '.py' in large:
+            test['output'] = large[data['task'] + '.py']
 
 
 def versions(engines):
@@ -278,16 +291,6 @@ def classroom(report, args, notes, problem, seconds):
         'max_score': len(tests), 'tests': tests}
 
 
-def write_result(path, result):
-    """Writes result to path in one piece (a temporary file renamed)."""
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path),
-                                         suffix='.tmp')
-    with os.fdopen(handle, 'w') as f:
-        json.dump(result, f, indent=1)
-    os.replace(temporary, path)
-
-
 def grade(args):
     """Grades the platform's submission; returns the result written."""
     submission = os.path.join(args.root, PLATFORMS[args.platform][1])
@@ -310,14 +313,18 @@ def grade(args):
             with tempfile.TemporaryDirectory() as work:
                 copy = os.path.join(work, 'submission')
                 os.mkdir(copy)
-                notes += copy_submission(folder, copy)
+                large = copy_submission(folder, copy)
+                notes += list(large.values())
                 report, problem, _ = run_checker(copy, args, work)
+                if report:
+                    in_learners_terms(report, copy, large)
     except Exception as error:  # a result is written whatever happens
         problem = 'the grader failed: {}: {}'.format(
             type(error).__name__, error)
     result = render(report, args, notes, problem,
                     time.monotonic() - began)
-    write_result(path, result)
+    # in one piece: a temporary file renamed over the result
+    write_atomically(path, json.dumps(result, indent=1))
     return result
 
 

@@ -93,14 +93,10 @@ def test_a_wheel_whose_hash_the_lock_does_not_list_is_refused(tmp_path):
 
 def machine_pythons():
     """Returns one interpreter of each version from 3.9 to 3.13 that this
-    machine has (this Python's among them)."""
-    sys.path.insert(0, os.path.join(ROOT, 'tools'))
-    import environment
-    found = {sys.version_info[:2]: sys.executable}
-    for python in environment.candidates(((3, 9), (3, 13))):
-        version = environment.version_of(python)
-        if version and version not in found:
-            found[version] = python
+    machine has (this Python's among them), as make pythons finds them."""
+    from tools import pythons
+    found = pythons.machine_pythons()
+    found[sys.version_info[:2]] = sys.executable
     return [found[version] for version in sorted(found)]
 
 

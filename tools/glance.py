@@ -158,11 +158,6 @@ AREAS = (('results', reproduction), ('anomaly', anomaly),
          ('interruption', interruption))
 
 
-def host_name(record):
-    """Returns the short name of the host a record was measured on."""
-    return report.record_host(record)['name']
-
-
 def render(folder=os.path.join(ROOT, 'results'), docs='docs'):
     """Returns the README section: the table of every area with a record
     in folder, linked to its page in docs, with the host of its run."""
@@ -173,7 +168,8 @@ def render(folder=os.path.join(ROOT, 'results'), docs='docs'):
         if found:
             area, ours, reference, page = found
             rows.append(['[{}]({}/{})'.format(area, docs, page), ours,
-                         reference, '`{}`'.format(host_name(record))])
+                         reference,
+                         '`{}`'.format(report.record_host_name(record))])
     return '\n'.join([BEGIN] + report.table(['area', 'this project',
                                              'reference', 'host'], rows)
                      + [END])

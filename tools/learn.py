@@ -261,11 +261,6 @@ def others(folder='results'):
     return found
 
 
-def host_of(record):
-    """Returns the short name of the host a record was measured on."""
-    return report.record_host(record.get('environment', record))['name']
-
-
 # the specification's quiz: each question's options, and whether each is
 # right (✔) or not (✘)
 QUIZ = (
@@ -313,20 +308,22 @@ def render(record, records=None):
     ablation = r['vae-kl-ablation']
     runs = {
         'learn': 'this page\'s run (`make learn`, {} epochs, host `{}`)'
-        .format(record['epochs'], host_of(record)),
+        .format(record['epochs'], report.record_host_name(record)),
         'bench': '`make bench` ({} epochs, host `{}`, [results]'
         '(results.md))'.format(r['results']['epochs'],
-                               host_of(r['results'])),
+                               report.record_host_name(r['results'])),
         'compression': '`make applications APPS=compression` ({} epochs '
         'each, host `{}`, [compression](compression.md))'.format(
-            r['compression']['epochs'], host_of(r['compression'])),
+            r['compression']['epochs'],
+            report.record_host_name(r['compression'])),
         'dimensionality': '`{}` ({} epochs of fine-tuning after {} of RBM '
         'pre-training, host `{}`, [dimensionality](dimensionality.md))'
         .format(r['dimensionality']['command'], r['dimensionality']['epochs'],
                 r['dimensionality']['rbm_epochs'],
-                host_of(r['dimensionality'])),
+                report.record_host_name(r['dimensionality'])),
         'theory': '`make applications APPS=theory` ({} epochs, host `{}`, '
-        '[theory](theory.md))'.format(theory['epochs'], host_of(theory)),
+        '[theory](theory.md))'.format(theory['epochs'],
+                                      report.record_host_name(theory)),
         'ablation': '`make ablation` ({} epochs each)'.format(
             ablation['epochs']),
     }

@@ -14,6 +14,7 @@ are the grader's engine's: the folder's and the files' checks and the Keras
 """
 import argparse
 import concurrent.futures
+import hashlib
 import json
 import os
 import re
@@ -22,19 +23,35 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
-from aelib import ROOT
-from checker import static, tasks
-from tools.environment import ENVIRONMENTS
+from aelib import ROOT, datasets
+from aelib.report import write_atomically
+from checker import judge, protocol, sandbox, static, tasks
 
-# each engine: its environment's folder (as tools/environment.py makes it)
-# and the variables that select it
-ENGINE_ENVS = {'keras2': (ENVIRONMENTS['keras2']['folder'], {}),
-               'keras3': (ENVIRONMENTS['keras3']['folder'],
-                          {'KERAS_BACKEND': 'tensorflow'})}
+# each engine: its environment's folder and the variables that select it
+ENGINE_ENVS = {engine: (tasks.ENVIRONMENT_FOLDERS[engine],
+                        tasks.ENGINE_VARIABLES[engine])
+               for engine in tasks.ENGINES}
 # seconds each task may take on each engine, unless --timeout says
 TIMEOUT = 180
+# MiB the runner's processes may hold in all, unless --memory says
+MEMORY = 4096
+# the largest file the runner may write, and how many processes (threads
+# count) it may have where the limit applies (not to root)
+FILE_LIMIT = 64 << 20
+PROCESSES = 1024
+# the project's packages the runner uses: copied for it (only their .py
+# files), so that nothing else of the project is within its reach
+STAGED = ('aelib', 'checker', 'test_files')
+# the variables of the grader's environment a runner keeps (the engines'
+# settings); every other one is left out
+KEPT = ('PATH', 'LANG', 'LC_ALL', 'TZ')
+KEPT_PREFIXES = ('TF_', 'XLA_', 'OMP_', 'KMP_', 'MKL_', 'ONEDNN_', 'DNNL_',
+                 'CUDA_')
+# how often (s) the judge looks at the runner's time and memory
+POLL = 0.1
 
 
 def parse_args(argv=None):
@@ -53,12 +70,17 @@ def parse_args(argv=None):
     parser.add_argument('--timeout', type=float, default=TIMEOUT,
                         metavar='S', help='seconds each task may take on '
                         'each engine (default: {:g})'.format(TIMEOUT))
-    parser.add_argument('--memory', type=float, metavar='MB', help='the '
-                        'memory each engine\'s process may hold (resident '
-                        'and its own, not its libraries\', in MiB; default: '
-                        'no limit): beyond it the check '
-                        'under way fails, as a grading platform would stop '
-                        'it')
+    parser.add_argument('--memory', type=float, default=MEMORY, metavar='MB',
+                        help='the memory each engine\'s processes may hold '
+                        'in all (resident and their own, not their '
+                        'libraries\', in MiB; default: {:g}): beyond it the '
+                        'check under way fails, as a grading platform would '
+                        'stop it'.format(MEMORY))
+    parser.add_argument('--unsandboxed', action='store_true',
+                        help='with --batch: grade even where this host '
+                        'gives the learners\' code no sandbox (their code '
+                        'then runs with your files, network and processes '
+                        'in reach)')
     parser.add_argument('--json', metavar='FILE', help='also write the '
                         'results in Gradescope\'s results.json schema')
     parser.add_argument('--environment', action='append', default=[],
@@ -93,9 +115,9 @@ def parse_args(argv=None):
 
 
 def copy_folder(folder, into):
-    """Copies the files at the top of folder (not its subfolders) into
-    into, keeping their modes; returns into."""
-    for name in os.listdir(folder):
+    """Copies the task files and README.md of folder into into, keeping
+    their modes (a file of 10 MiB or more is left out); returns into."""
+    for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
         path = os.path.join(folder, name)
         if os.path.isfile(path) and os.path.getsize(path) < 10 << 20:
             shutil.copy2(path, os.path.join(into, name))
@@ -127,154 +149,350 @@ def not_installed(engine):
             'venv-keras3-core sets it up)'.format(engine, folder)
 
 
-def run_probe(jobs, engine, timeout, memory=None):
-    """Runs the engine checks of jobs, [(folder, task)], in subprocesses,
-    one after the other in one process where nothing goes wrong; returns
-    {(folder, task): its results in order}. A job that takes longer than
-    timeout seconds, or whose process dies, fails the check under way and
-    skips the rest; the jobs after it run in a new process. So does a job
-    whose process holds more than memory MiB."""
+def stage(work):
+    """Copies the project's packages the runner uses into work/lib (their
+    .py files only); returns that folder."""
+    lib = os.path.join(work, 'lib')
+    for package in STAGED:
+        os.makedirs(os.path.join(lib, package))
+        for name in os.listdir(os.path.join(ROOT, package)):
+            if name.endswith('.py'):
+                shutil.copy2(os.path.join(ROOT, package, name),
+                             os.path.join(lib, package, name))
+    return lib
+
+
+def mnist_folder():
+    """Returns the folder of the verified MNIST cache the runner reads,
+    making the cache first where it is not there (the runner may not
+    write it)."""
+    folder = os.environ.get('MNIST_DATA_DIR') or datasets.DEFAULT_DATA_DIR
+    if not os.path.isfile(os.path.join(folder, 'mnist.npz')):
+        (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
+        datasets.write_npz(os.path.join(folder, 'mnist.npz'),
+                           (x_train, y_train, x_test, y_test))
+    return os.path.realpath(folder)
+
+
+def environment_folder(engine):
+    """Returns the absolute folder of an engine's environment."""
+    return os.path.realpath(os.path.join(ROOT, ENGINE_ENVS[engine][0]))
+
+
+def interpreter_prefix(python):
+    """Returns the installation folder of the Python an environment's
+    interpreter links to (its standard library and libraries)."""
+    return os.path.dirname(os.path.dirname(os.path.realpath(python)))
+
+
+def layers_for(engine):
+    """Returns the sandbox layers this host gives an engine's runner."""
+    python = interpreter(engine)
+    reads = [python, interpreter_prefix(python), environment_folder(engine)] \
+        if python else []
+    return sandbox.available(reads + [tempfile.gettempdir()])
+
+
+def limits(timeout, jobs):
+    """Returns the runner's limits: CPU seconds (every core busy for the
+    time its jobs may take), the largest file, the processes."""
+    return {'cpu': int((timeout * (jobs + 1) + 60) * (os.cpu_count() or 1)),
+            'file': FILE_LIMIT, 'processes': PROCESSES}
+
+
+def policy(engine, work, lib, layers, enforce, timeout, jobs):
+    """Returns the sandbox's policy for a runner of engine in work."""
+    python = interpreter(engine)
+    scratch = os.path.join(work, 'scratch')
+    environment = {key: value for key, value in os.environ.items()
+                   if key in KEPT or key.startswith(KEPT_PREFIXES)}
+    data = mnist_folder()
+    environment.update(
+        ENGINE_ENVS[engine][1], HOME=os.path.join(scratch, 'home'),
+        TMPDIR=os.path.join(scratch, 'tmp'),
+        KERAS_HOME=os.path.join(scratch, 'keras'),
+        MPLCONFIGDIR=os.path.join(scratch, 'matplotlib'), MPLBACKEND='Agg',
+        TF_CPP_MIN_LOG_LEVEL='3', PYTHONDONTWRITEBYTECODE='1',
+        MNIST_DATA_DIR=data)
+    return {'layers': layers, 'enforce': enforce,
+            'read': list(sandbox.SYSTEM_READ) + [
+                interpreter_prefix(python), environment_folder(engine),
+                lib, data],
+            'write': list(sandbox.SYSTEM_WRITE) + [
+                scratch, os.path.join(work, 'folders')],
+            'limits': limits(timeout, jobs), 'environment': environment}
+
+
+def hand_over(work, layers):
+    """Makes the runner's folders its own where it runs as another user:
+    work readable, the copies and the scratch folder its to write."""
+    if not layers['user']:
+        return
+    _, uid, gid = layers['user']
+    os.chmod(work, 0o755)
+    for top in ('scratch', 'folders'):
+        for folder, subfolders, files in os.walk(os.path.join(work, top)):
+            for name in [folder] + [os.path.join(folder, f)
+                                    for f in subfolders + files]:
+                os.chown(name, uid, gid)
+
+
+def run_probe(jobs, engine, timeout, memory=None, enforce=True):
+    """Runs the engine checks of jobs, [(folder, task)], in a sandboxed
+    runner, one after the other in one process where nothing goes wrong,
+    and judges them; returns {(folder, task): its results in order}. A
+    job that takes longer than timeout seconds, or whose process dies,
+    fails the check under way and skips the rest; the jobs after it run in
+    a new process. So does a job whose processes hold more than memory
+    MiB. enforce: apply the sandbox (False where the host has none and the
+    learner checks their own files)."""
     python = interpreter(engine)
     if python is None:
         return {job: [static.result(check, 'skip', not_installed(engine))
                       for check in tasks.engine_checks(job[1])]
                 for job in jobs}
-    records, problems = [], {}
+    layers = layers_for(engine)
+    judged = {}
     with tempfile.TemporaryDirectory() as work:
+        lib = stage(work)
+        for folder in ('scratch/home', 'scratch/tmp', 'scratch/keras',
+                       'scratch/matplotlib', 'folders'):
+            os.makedirs(os.path.join(work, folder))
         copies = {}
         for folder, _ in jobs:
             if folder not in copies:
-                copies[folder] = os.path.join(work, str(len(copies)))
+                copies[folder] = os.path.join(work, 'folders',
+                                              str(len(copies)))
                 os.mkdir(copies[folder])
                 copy_folder(folder, copies[folder])
-        env = {key: value for key, value in os.environ.items()
-               if key not in ('DISPLAY', 'WAYLAND_DISPLAY')}
-        env.update(ENGINE_ENVS[engine][1], MPLBACKEND='Agg',
-                   TF_CPP_MIN_LOG_LEVEL='3', PYTHONDONTWRITEBYTECODE='1')
-        remaining = list(range(len(jobs)))
+        hand_over(work, layers)
+        rules = policy(engine, work, lib, layers, enforce, timeout,
+                       len(jobs))
+        remaining, found = list(range(len(jobs))), {}
         while remaining:
-            found, current, problem = run_jobs(
-                python, [(copies[jobs[n][0]], jobs[n][1]) for n in remaining],
-                env, timeout, os.path.join(work, 'results.jsonl'), memory)
-            records += [dict(r, job=remaining[r['job']]) for r in found]
+            drawn = judge.challenge()
+            frames, current, problem = run_jobs(
+                python, [(copies[jobs[n][0]], jobs[n][1])
+                         for n in remaining], rules, timeout, memory,
+                work, drawn)
+            for number, frames_of in frames.items():
+                found[remaining[number]] = (frames_of, drawn, None)
             if current is None:
                 break
-            problems[remaining[current]] = problem
+            found[remaining[current]] = (frames.get(current, []), drawn,
+                                         problem)
             remaining = remaining[current + 1:]
-    return {job: ordered_results(job[1], [r for r in records
-                                          if r.get('job') == n],
-                                 problems.get(n))
-            for n, job in enumerate(jobs)}
+        references = reference_lines(
+            engine, sorted({jobs[n][1] for n, (f, _, _) in found.items()
+                            if judge.claims(jobs[n][1], f)[2] is not None}),
+            rules, timeout, memory, work)
+        for n, job in enumerate(jobs):
+            frames_of, drawn, problem = found.get(n, ([], None, None))
+            judged[job] = judge.verdicts(job[1], frames_of, drawn, problem,
+                                         references.get(job[1]))
+    return judged
 
 
-def run_jobs(python, jobs, env, timeout, results, memory=None):
-    """Runs checker/probe.py on jobs, [(copy of a folder, task)], each
-    within timeout seconds (from the moment it begins; the process's start
-    counts for the first) and memory MiB (resident, where given); returns
-    (its records, the number of the job under way when it was stopped or
-    died or None, what happened to it)."""
-    command = [python, os.path.join(ROOT, 'checker', 'probe.py'),
-               '--results', results]
+def reference_key(engine, task):
+    """Returns the cache key of this project's task's printed lines on an
+    engine: its task file, its main and the environment's packages."""
+    digest = hashlib.sha256()
+    for path in (os.path.join(ROOT, task + '.py'),
+                 os.path.join(ROOT, 'test_files',
+                              task.split('-')[0] + '-main.py')):
+        with open(path, 'rb') as f:
+            digest.update(f.read())
+    folder = environment_folder(engine)
+    for root, subfolders, _ in os.walk(os.path.join(folder, 'lib')):
+        digest.update(' '.join(sorted(
+            s for s in subfolders if s.endswith('.dist-info'))).encode())
+        if root.endswith('site-packages'):
+            subfolders[:] = []
+    digest.update(engine.encode())
+    return digest.hexdigest()[:16]
+
+
+def reference_lines(engine, wanted, rules, timeout, memory, work):
+    """Returns {task: the lines this project's own task file prints
+    through the same main, seed and data on engine} for the tasks wanted:
+    kept in .cache/checker, else printed by a runner that holds no
+    learner's file (and kept)."""
+    found, missing = {}, []
+    for task in wanted:
+        cache = os.path.join(ROOT, '.cache', 'checker', '{}-{}.json'.format(
+            task, reference_key(engine, task)))
+        try:
+            with open(cache) as f:
+                found[task] = json.load(f)
+        except (OSError, ValueError):
+            missing.append((task, cache))
+    if not missing:
+        return found
+    ours = os.path.join(work, 'folders', 'reference')
+    os.mkdir(ours)
+    for task, _ in missing:
+        shutil.copy2(os.path.join(ROOT, task + '.py'), ours)
+    hand_over(work, rules['layers'])
+    frames = run_jobs(interpreter(engine), [(ours, task)
+                                            for task, _ in missing],
+                      rules, timeout, memory, work, judge.challenge(),
+                      reference=True)[0]
+    for number, (task, cache) in enumerate(missing):
+        lines = judge.claims(task, frames.get(number, []))[2]
+        if lines is not None:
+            found[task] = lines
+            try:
+                write_atomically(cache, json.dumps(lines))
+            except OSError:
+                pass
+    return found
+
+
+def read_frames(stream, frames, broken):
+    """Reads the runner's frames from stream into frames until its end;
+    a broken frame ends the reading (said in broken), and the rest of the
+    stream is read and left."""
+    reader = protocol.Reader(stream)
+    try:
+        while True:
+            frame = reader.read()
+            if frame is None:
+                break
+            frames.append(frame)
+    except protocol.ProtocolError as error:
+        broken.append(str(error))
+        while stream.read(1 << 16):
+            pass
+    stream.close()
+
+
+def feed(stream, data):
+    """Writes data to a stream and closes it (a runner that never reads it
+    only leaves it unread)."""
+    try:
+        stream.write(data)
+        stream.close()
+    except OSError:
+        pass
+
+
+def resident_mib(pid):
+    """Returns the memory pid and every process below it hold of their own
+    (resident and anonymous, MiB: not the shared libraries' pages, which
+    the system can drop and read again; 0 where the system does not
+    say)."""
+    held = 0
+    for process in sandbox.tree(pid) if sys.platform == 'linux' else [pid]:
+        try:
+            with open('/proc/{}/status'.format(process)) as f:
+                for line in f:
+                    if line.startswith('RssAnon:'):
+                        held += int(line.split()[1])
+        except OSError:
+            pass
+    return held / 1024
+
+
+def stop(process):
+    """Stops a runner and everything it started: its supervisor kills
+    them all (SIGTERM), or, where it does not within 10 s, is killed."""
+    try:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    except OSError:
+        pass
+
+
+def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
+             reference=False):
+    """Runs checker/runner.py on jobs, [(copy of a folder, task)], under
+    the sandbox's rules, each within timeout seconds (from the moment it
+    begins; the process's start counts for the first) and memory MiB of
+    its processes (where given); returns ({job: its frames}, the number of
+    the job under way when it was stopped or died or None, what happened
+    to it)."""
+    read_end, write_end = os.pipe()
+    command = [python, '-I', '-B', os.path.join(work, 'lib', 'checker',
+                                                'runner.py'),
+               '--pipe', str(write_end)] + (['--reference'] if reference
+                                            else [])
     for copy, task in jobs:
         command += ['--job', copy, task]
-    open(results, 'w').close()
-    errors = results + '.stderr'
+    if sys.platform == 'linux':
+        command = [sys.executable, '-I', '-B',
+                   os.path.join(ROOT, 'checker', 'sandbox.py'),
+                   json.dumps(rules), '--'] + command
+    errors = os.path.join(work, 'runner.stderr')
+    frames, broken = [], []
     current, began, problem = 0, time.monotonic(), None
     with open(errors, 'w') as stderr:
-        process = subprocess.Popen(command, cwd=jobs[0][0], env=env,
-                                   stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.DEVNULL, stderr=stderr)
-        while True:
-            try:
-                process.wait(timeout=0.1)
-                finished = True
-            except subprocess.TimeoutExpired:
-                finished = False
-            found = read_records(results)
-            begun = [r['job'] for r in found if r.get('begin')]
-            if begun and begun[-1] != current:
-                current, began = begun[-1], time.monotonic()
-            if finished:
-                break
-            if time.monotonic() - began > timeout:
-                process.kill()
-                process.wait()
-                problem = 'took longer than {:g} s (the time limit, ' \
-                    '--timeout): something in the file or in autoencoder() ' \
-                    'does not return'.format(timeout)
-                break
-            held = resident_mib(process.pid)
-            if memory and held > memory:
-                process.kill()
-                process.wait()
-                problem = 'held {:.0f} MiB of memory, more than the {:g} ' \
-                    'MiB allowed (--memory): something in the file or in ' \
-                    'autoencoder() builds far more than the models ' \
-                    'need'.format(held, memory)
-                break
-    found = read_records(results)
+        process = subprocess.Popen(
+            command, cwd=work, env=rules['environment'],
+            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
+            pass_fds=(write_end,), start_new_session=True)
+    os.close(write_end)
+    threading.Thread(target=feed, daemon=True, args=(
+        process.stdin, protocol.encode({'kind': 'challenge'}, drawn))).start()
+    reader = threading.Thread(target=read_frames, daemon=True, args=(
+        os.fdopen(read_end, 'rb'), frames, broken))
+    reader.start()
+    while True:
+        try:
+            process.wait(timeout=POLL)
+            finished = True
+        except subprocess.TimeoutExpired:
+            finished = False
+        begun = sum(f['header'].get('kind') == 'begin' for f in frames[:])
+        if begun - 1 > current:
+            current, began = begun - 1, time.monotonic()
+        if finished:
+            break
+        if time.monotonic() - began > timeout:
+            stop(process)
+            problem = 'took longer than {:g} s (the time limit, ' \
+                '--timeout): something in the file or in autoencoder() ' \
+                'does not return'.format(timeout)
+            break
+        held = resident_mib(process.pid) if memory else 0
+        if memory and held > memory:
+            stop(process)
+            problem = 'held {:.0f} MiB of memory, more than the {:g} ' \
+                'MiB allowed (--memory): something in the file or in ' \
+                'autoencoder() builds far more than the models ' \
+                'need'.format(held, memory)
+            break
+    reader.join(timeout=30)
+    by_job, job = {}, -1
+    for frame in frames:
+        if frame['header'].get('kind') == 'begin':
+            job += 1
+        if 0 <= job < len(jobs):
+            by_job.setdefault(job, []).append(frame)
+    current = max(0, min(current, len(jobs) - 1))
+    if problem is None and broken:
+        stop(process)
+        problem = 'the runner sent something that is not a report ' \
+            '({}); nothing after it was read'.format(broken[0])
     if problem is None and process.returncode == 0:
-        return found, None, None
+        return by_job, None, None
     if problem is None and process.returncode == -signal.SIGKILL:
         problem = 'the process was killed (SIGKILL) from outside: on a ' \
             'grading platform, most often for using more memory than ' \
             'allowed'
     if problem is None:
-        with open(errors, errors='replace') as f:
-            problem = 'the process ended with status {}{}'.format(
-                process.returncode, died_of(f.read(), jobs[current][0]))
-    return found, current, problem
-
-
-def resident_mib(pid):
-    """Returns the memory the process pid holds of its own (resident and
-    anonymous, MiB: not the shared libraries' pages, which the system can
-    drop and read again; 0 where the system does not say)."""
-    try:
-        with open('/proc/{}/status'.format(pid)) as f:
-            for line in f:
-                if line.startswith('RssAnon:'):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def read_records(path):
-    """Returns the JSON lines written so far to path (a line being written
-    is left for the next read)."""
-    with open(path) as f:
-        text = f.read()
-    return [json.loads(line) for line in text.split('\n')[:-1]
-            if line.strip()]
-
-
-def ordered_results(task, found, problem):
-    """Returns task's engine checks in order from the records found, the
-    first missing one failing with problem (or 'the check did not report')
-    and the rest skipped."""
-    by = {}
-    for r in found:
-        if r.get('begin'):
-            continue
-        if 'follows' in r and r['check'] in by:
-            by[r['check']]['message'] += ' (this follows from the {} ' \
-                'failure above)'.format(r['follows'])
-        elif 'follows' not in r:
-            by[r['check']] = {key: r[key] for key in
-                              ('check', 'verdict', 'message', 'hint')}
-    ordered, failed = [], None
-    for check in tasks.engine_checks(task):
-        if check in by:
-            ordered.append(by[check])
-        elif failed is None:
-            failed = check
-            ordered.append(static.result(check, 'fail', problem or
-                                         'the check did not report'))
-        else:
-            ordered.append(static.result(check, 'skip', 'skipped: waits on '
-                                         '{}, which failed'.format(failed)))
-    return ordered
+        with open(errors, 'rb') as f:
+            f.seek(max(0, os.path.getsize(errors) - (64 << 10)))
+            tail = f.read().decode(errors='replace')
+        problem = 'the process ended with status {}{}'.format(
+            process.returncode, died_of(tail, jobs[current][0]))
+        said = [line for line in tail.splitlines()
+                if line.startswith('sandbox: ')]
+        if said:
+            problem = said[-1]
+    return by_job, current, problem
 
 
 ERROR_LINE = re.compile(r'^(\w+(?:\.\w+)*(?:Error|Exception|Exit|Interrupt'
@@ -301,14 +519,8 @@ def died_of(stderr, folder):
     return ': {}{}'.format(error, ' (at {})'.format(where) if where else '')
 
 
-def check_folder(args):
-    """Returns every result of args.folder, each with its task and engine,
-    in order."""
-    return check_folders({args.folder: args.tasks}, args.engines,
-                         args.timeout, args.jobs, args.memory)[args.folder]
-
-
-def check_folders(requests, engines, timeout, jobs, memory=None):
+def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
+                  enforce=True):
     """Returns {folder: every result, each with its task and engine, in
     order} for requests, {folder: the tasks to check there}, on engines.
     The engine checks of all the folders share each engine's processes
@@ -330,7 +542,7 @@ def check_folders(requests, engines, timeout, jobs, memory=None):
                 share = present[group::groups]
                 if share:
                     future = pool.submit(run_probe, share, engine, timeout,
-                                         memory)
+                                         memory, enforce)
                     for job in share:
                         futures[job, engine] = future
         found = {}
@@ -468,25 +680,39 @@ def gradescope(rows, seconds):
             'execution_time': round(seconds, 1), 'tests': tests}
 
 
-def main(argv=None):
+def sandbox_line(engines, timeout, jobs=1):
+    """Returns the line that says what the learner's code runs under, and
+    whether the host gives it a sandbox at all."""
+    engine = next((e for e in engines if interpreter(e)), None)
+    if engine is None:
+        return 'sandbox: no engine run (the file checks alone)', True
+    layers = layers_for(engine)
+    return sandbox.describe(layers, limits(timeout, jobs)), \
+        sandbox.sandboxed(layers)
+
+
+def refusal(line):
+    """Returns why a class is not graded on a host without a sandbox."""
+    return 'not graded: {}. Each learner\'s code could rewrite its own ' \
+        'verdicts, read the reference files and the other learners\' ' \
+        'work, and change their grades. Grade on Linux 5.13 or later ' \
+        '(Landlock), or pass --unsandboxed to grade anyway'.format(line)
+
+
+def main(argv=None, args=None):
     """Checks the folder; prints the table; exits 0 only if all passed."""
-    args = parse_args(argv)
-    if args.batch:
-        from checker import batch
-        flags = ['--timeout', str(args.timeout), '--engines'] + args.engines
-        if args.memory:
-            flags += ['--memory', str(args.memory)]
-        try:
-            batch.run(args.folder, args.out, args.jobs, flags)
-        except KeyboardInterrupt:
-            sys.exit(130)
-        sys.exit(0)
+    args = args or parse_args(argv)
     began = time.perf_counter()
-    rows = check_folder(args)
+    line, enforced = sandbox_line(args.engines, args.timeout)
+    rows = check_folders({args.folder: args.tasks}, args.engines,
+                         args.timeout, args.jobs, args.memory,
+                         enforce=enforced)[args.folder]
     seconds = time.perf_counter() - began
+    print(line)
     print(table(rows, seconds))
     if args.json:
-        with open(args.json, 'w') as f:
-            json.dump(gradescope(rows, seconds), f, indent=1)
+        report = gradescope(rows, seconds)
+        report['output'] = line
+        write_atomically(args.json, json.dumps(report, indent=1))
     failed = [row for row in rows if counts(row) and not passed(row)]
     sys.exit(1 if failed else 0)

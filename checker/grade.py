@@ -75,6 +75,9 @@ def parse_args(argv=None):
     parser.add_argument('--jobs', type=int, default=1, metavar='N',
                         help='engine processes at once (default: 1, for a '
                         'container with one CPU or less)')
+    parser.add_argument('--unsandboxed', action='store_true',
+                        help='grade even where this host gives the '
+                        'learner\'s code no sandbox')
     parser.add_argument('--visibility', default='visible',
                         choices=('visible', 'after_due_date',
                                  'after_published', 'hidden'),
@@ -300,8 +303,12 @@ def grade(args):
     began = time.monotonic()
     report, problem, notes = None, None, []
     try:
+        line, enforced = cli.sandbox_line(args.engines, args.timeout)
+        notes.append(line)
         folder = find_folder(submission)
-        if folder is None:
+        if not enforced and not args.unsandboxed:
+            problem = cli.refusal(line)
+        elif folder is None:
             problem = ('no task file in the submission: it should hold {} '
                        '(found: {})'.format(', '.join(
                            t + '.py' for t in tasks.TASKS),

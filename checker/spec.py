@@ -1,15 +1,17 @@
 """The specification's sentences about the models, as functions that return
 every sentence a model breaks (an empty list when it keeps them all), each
-naming the layer and, where the probe saw it, the line of the learner's
-file that made it. They run inside checker.probe, on the engine being
-checked."""
-import tensorflow as tf
+naming the layer and, where the runner saw it, the line of the learner's
+file that made it.
 
-keras = tf.keras
+They read models as plain descriptions (checker.runner.describe makes them
+from Keras models; the judge checks them against the weights they carry):
+a model is {'class', 'site', 'inputs': [shape], 'outputs': [shape],
+'layers': [layer], 'nodes': [...], 'outputs_from': [reference]}, a layer
+{'class', 'kinds': the Keras classes it is an instance of, 'site',
+'config': {...}}. Nothing here imports Keras: the judge runs them without
+an engine."""
+import re
 
-# where each layer and model was made: {id(layer): 'file.py:LINE'}, filled
-# by checker.probe while the learner's autoencoder() runs
-SITES = {}
 
 RELU_RULE = 'every layer but the decoder\'s last is relu'
 SIGMOID_RULE = 'the decoder\'s last layer is sigmoid'
@@ -18,32 +20,33 @@ HEAD_RULE = 'the mean and log variance layers have no activation'
 
 def layers(model):
     """Returns the model's layers without its input layers."""
-    return [layer for layer in model.layers
-            if not isinstance(layer, keras.layers.InputLayer)]
+    return model['layers']
+
+
+def kind(layer, name):
+    """Whether layer is an instance of the Keras layer class name."""
+    return name in layer['kinds']
 
 
 def activation(layer):
     """Returns the name of the layer's activation ('linear' for None)."""
-    found = layer.get_config().get('activation') or 'linear'
-    return found if isinstance(found, str) else getattr(
-        found, '__name__', str(found))
+    return layer['config'].get('activation') or 'linear'
 
 
-def shape_of(tensors):
+def shape_of(shapes):
     """Returns the shapes of a model's inputs or outputs, as tuples."""
-    return [tuple(t.shape) for t in tensors or []]
+    return [tuple(shape) for shape in shapes or []]
 
 
 def site(thing):
     """Returns ' at FILE:LINE' where the learner's file made thing, or ''."""
-    found = SITES.get(id(thing))
-    return ' at ' + found if found else ''
+    return ' at ' + thing['site'] if thing.get('site') else ''
 
 
 def where(model, index, layer):
     """Returns 'encoder layer 3 (Dense at 0-vanilla.py:25)': how a message
     names a layer."""
-    return '{} layer {} ({}{})'.format(model, index, type(layer).__name__,
+    return '{} layer {} ({}{})'.format(model, index, layer['class'],
                                        site(layer))
 
 
@@ -53,7 +56,7 @@ def check_shapes(models, expected):
     problems = []
     for name, model in models.items():
         inputs, outputs = expected[name]
-        found = (shape_of(model.inputs), shape_of(model.outputs))
+        found = (shape_of(model['inputs']), shape_of(model['outputs']))
         if found != (inputs, outputs):
             problems.append('{}: inputs {} and outputs {}; the '
                             'specification gives {} and {}'.format(
@@ -67,11 +70,11 @@ def check_dense_stack(name, model, units, activations):
     found = layers(model)
     problems = ['{}: expected only Dense layers'.format(
         where(name, index, layer)) for index, layer in enumerate(found, 1)
-        if not isinstance(layer, keras.layers.Dense)]
-    dense = [layer for layer in found if isinstance(layer, keras.layers.Dense)]
-    if [layer.units for layer in dense] != units:
+        if not kind(layer, 'Dense')]
+    dense = [layer for layer in found if kind(layer, 'Dense')]
+    if [layer['config']['units'] for layer in dense] != units:
         problems.append('{}: Dense units {}; expected {}'.format(
-            name, [layer.units for layer in dense], units))
+            name, [layer['config']['units'] for layer in dense], units))
     if len(dense) == len(units):
         for layer, wanted in zip(dense, activations):
             if activation(layer) != wanted:
@@ -105,18 +108,19 @@ def dense(models, input_dims, hidden_layers, latent_dims, roles=None):
 def conv_layer(name, index, layer, filters, padding, act, rule):
     """Returns how a Conv2D layer differs from filters, a 3x3 kernel,
     padding and activation act."""
-    if not isinstance(layer, keras.layers.Conv2D):
+    if not kind(layer, 'Conv2D'):
         return ['{}: expected Conv2D'.format(where(name, index, layer))]
+    config = layer['config']
     problems = []
-    if layer.filters != filters:
+    if config['filters'] != filters:
         problems.append('{}: {} filters; expected {}'.format(
-            where(name, index, layer), layer.filters, filters))
-    if tuple(layer.kernel_size) != (3, 3):
+            where(name, index, layer), config['filters'], filters))
+    if tuple(config['kernel_size']) != (3, 3):
         problems.append('{}: kernel {}; every convolution is 3x3'.format(
-            where(name, index, layer), tuple(layer.kernel_size)))
-    if padding and layer.padding != padding:
+            where(name, index, layer), tuple(config['kernel_size'])))
+    if padding and config['padding'] != padding:
         problems.append('{}: padding {!r}; {}'.format(
-            where(name, index, layer), layer.padding,
+            where(name, index, layer), config['padding'],
             'the decoder\'s second-to-last convolution uses valid padding'
             if padding == 'valid' else 'the other convolutions use same '
             'padding'))
@@ -126,14 +130,13 @@ def conv_layer(name, index, layer, filters, padding, act, rule):
     return problems
 
 
-def resize_layer(name, index, layer, kind):
+def resize_layer(name, index, layer, wanted):
     """Returns how a layer differs from a 2x2 kind (MaxPooling2D or
     UpSampling2D)."""
-    if not isinstance(layer, kind):
-        return ['{}: expected {}'.format(where(name, index, layer),
-                                         kind.__name__)]
-    size = tuple(layer.pool_size if kind is keras.layers.MaxPooling2D
-                 else layer.size)
+    if not kind(layer, wanted):
+        return ['{}: expected {}'.format(where(name, index, layer), wanted)]
+    size = tuple(layer['config']['pool_size' if wanted == 'MaxPooling2D'
+                                 else 'size'])
     if size != (2, 2):
         return ['{}: size {}; expected (2, 2)'.format(
             where(name, index, layer), size)]
@@ -159,7 +162,7 @@ def convolutional(models, input_dims, filters, latent_dims, roles=None):
             problems += conv_layer('encoder', 2 * i + 1, found[2 * i], count,
                                    'same', 'relu', RELU_RULE)
             problems += resize_layer('encoder', 2 * i + 2, found[2 * i + 1],
-                                     keras.layers.MaxPooling2D)
+                                     'MaxPooling2D')
     found = layers(decoder)
     counts = list(filters)[::-1] + [input_dims[-1]]
     if len(found) != 2 * len(filters) + 1:
@@ -180,7 +183,7 @@ def convolutional(models, input_dims, filters, latent_dims, roles=None):
             if not last:
                 problems += resize_layer('decoder', 2 * i + 2,
                                          found[2 * i + 1],
-                                         keras.layers.UpSampling2D)
+                                         'UpSampling2D')
     if problems:
         return problems
     output = decoded_shape(latent_dims, len(filters), input_dims[-1])
@@ -201,9 +204,13 @@ def decoded_shape(latent_dims, convolutions, channels):
     return (2 * (height - 2), 2 * (width - 2), channels)
 
 
-def producer(tensor):
-    """Returns the layer that produced a symbolic tensor."""
-    return tensor._keras_history[0]
+def producer(model, output):
+    """Returns the layer that produced the model's output number output
+    (a stand-in with no kinds where it is not one of its layers)."""
+    found = model['outputs_from'][output]
+    if found and found[0] == 'node':
+        return model['layers'][model['nodes'][found[1]]['layer']]
+    return {'class': 'Input', 'kinds': [], 'site': None, 'config': {}}
 
 
 # the VAE encoder's outputs in the specification's order
@@ -220,30 +227,28 @@ def variational(models, input_dims, hidden_layers, latent_dims, roles=None):
     vae_outputs' to check."""
     encoder, decoder, auto = models
     hidden = list(hidden_layers)
-    if len(encoder.outputs) != 3:
+    if len(encoder['outputs']) != 3:
         return ['encoder: {} outputs; expected 3 (z, the mean, the log '
-                'variance)'.format(len(encoder.outputs))]
+                'variance)'.format(len(encoder['outputs']))]
     roles = roles or {role: index for index, role in enumerate(ROLES)}
     problems = check_shapes(
         {'encoder': encoder, 'decoder': decoder, 'auto': auto},
         {'encoder': ([(None, input_dims)], [(None, latent_dims)] * 3),
          'decoder': ([(None, latent_dims)], [(None, input_dims)]),
          'auto': ([(None, input_dims)], [(None, input_dims)])})
-    heads = {role: producer(encoder.outputs[roles[role]])
+    heads = {role: producer(encoder, roles[role])
              for role in ('mean', 'log_var')}
     for role, layer in heads.items():
-        found = activation(layer) if 'activation' in layer.get_config() \
-            else 'linear'
+        found = activation(layer)
         if found != 'linear':
             problems.append('encoder\'s {} ({}{}): activation {!r}; {}'.format(
-                NAMES[role], type(layer).__name__, site(layer), found,
+                NAMES[role], layer['class'], site(layer), found,
                 HEAD_RULE))
-    stack = [layer for layer in layers(encoder)
-             if isinstance(layer, keras.layers.Dense)
-             and layer not in heads.values()]
-    if [layer.units for layer in stack] != hidden:
+    stack = [layer for layer in layers(encoder) if kind(layer, 'Dense')
+             and not any(layer is head for head in heads.values())]
+    if [layer['config']['units'] for layer in stack] != hidden:
         problems.append('encoder: hidden Dense units {}; expected {}'.format(
-            [layer.units for layer in stack], hidden))
+            [layer['config']['units'] for layer in stack], hidden))
     for index, layer in enumerate(stack, 1):
         if activation(layer) != 'relu':
             problems.append(
@@ -257,3 +262,59 @@ def variational(models, input_dims, hidden_layers, latent_dims, roles=None):
 
 STRUCTURE = {'0-vanilla': dense, '1-sparse': dense,
              '2-convolutional': convolutional, '3-variational': variational}
+
+
+LAYER_PROBLEM = re.compile(r'^(\w+) layer (\d+) \((.+?)\): (.*)$')
+
+
+def merged(problems):
+    """Returns problems with those of layers made by one line of the
+    learner's file, saying the same thing, merged into one ('encoder layers
+    1, 2 (Dense at 0-vanilla.py:11): ...')."""
+    groups, order = {}, []
+    for problem in problems:
+        match = LAYER_PROBLEM.match(problem)
+        key = (match.group(1), match.group(3), match.group(4)) if match \
+            and ' at ' in match.group(3) else problem
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        if match:
+            groups[key].append(match.group(2))
+    return ['{} layer{} {} ({}): {}'.format(
+        key[0], 's' if len(groups[key]) > 1 else '', ', '.join(groups[key]),
+        key[1], key[2]) if isinstance(key, tuple) else key for key in order]
+
+
+FLOAT = r'-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?'
+
+
+def main_format(task, lines, limit=256):
+    """Returns how the main's printed lines differ from the spec's main's
+    (None if they match)."""
+    if task in ('0-vanilla', '1-sparse'):
+        wanted = ['a number (np.mean(encoded))']
+        ok = len(lines) == 1 and re.fullmatch(FLOAT, lines[0])
+    elif task == '2-convolutional':
+        shape = '({}, 28, 28, 1)'.format(limit)
+        wanted = [shape, shape, 'a number (np.mean(encoded))']
+        ok = len(lines) == 3 and lines[:2] == [shape, shape] and \
+            re.fullmatch(FLOAT, lines[2])
+    else:
+        wanted = ['mu: a 10x2 array', 'sigma: a 10x2 array']
+        arrays = [re.findall(FLOAT, part) for part in
+                  ' '.join(lines).split(']]')[:-1]]
+        ok = (len(lines) == 20 and [len(a) for a in arrays] == [20, 20]
+              and all(float(v[0]) > 0 for v in
+                      re.findall('(' + FLOAT + ')', ' '.join(
+                          lines).split(']]')[1])))
+    if ok:
+        return None
+    return 'the main printed {}; the specification\'s main prints {}'.format(
+        lines[:4] if len(lines) <= 4 else lines[:3] + ['...'],
+        ', then '.join(wanted))
+
+
+def numbers(lines):
+    """Returns the numbers in printed lines, as floats."""
+    return [float(m.group(0)) for m in re.finditer(FLOAT, ' '.join(lines))]

@@ -29,11 +29,18 @@ ONLY = {'regularizer': ('0-vanilla', '1-sparse'),
         'vae_outputs': ('3-variational',), 'vae_loss': ('3-variational',)}
 # checks that inform instead of failing: they do not count in the score
 WARNINGS = ('seeded_value',)
+# checks the judge (checker.judge) decides from what the runner printed,
+# which the runner does not run itself
+JUDGED = ('seeded_value',)
 # each engine check and the check it needs to have passed first
 # (the others need builds; nothing runs if the file did not import)
 NEEDS = {'imports_cleanly': None, 'builds': None, 'variants': 'structure',
          'seeded_value': 'main_output'}
 ENGINES = ('keras2', 'keras3')
+# each engine's environment, as tools/environment.py makes it (a folder of
+# the repository), and the variables that select the engine
+ENVIRONMENT_FOLDERS = {'keras2': '.venv', 'keras3': '.venv-keras3'}
+ENGINE_VARIABLES = {'keras2': {}, 'keras3': {'KERAS_BACKEND': 'tensorflow'}}
 # the engine whose verdicts make the score and the exit status: the
 # grader's, TensorFlow 2.15 (Keras 2); the others are shown, not counted
 GRADER_ENGINE = 'keras2'

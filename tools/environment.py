@@ -33,11 +33,12 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 # the engines' names as the self-check says them (standard library only)
-from checker.tasks import ENGINE_NAMES  # noqa: E402
+from checker.tasks import ENGINE_NAMES, ENVIRONMENT_FOLDERS  # noqa: E402
 # what the commands import, by part: each string is imported in a process
 # of its own, side by side, which writes its bytecode once
 ENVIRONMENTS = {
-    'keras2': {'folder': '.venv', 'pythons': ((3, 9), (3, 11)),
+    'keras2': {'folder': ENVIRONMENT_FOLDERS['keras2'],
+               'pythons': ((3, 9), (3, 11)),
                'warm': ['import tensorflow as tf; tf.keras.layers.Dense; '
                         'import matplotlib.pyplot, pycodestyle'],
                'warm_all': ['import scipy.ndimage, scipy.stats, '
@@ -45,7 +46,8 @@ ENVIRONMENTS = {
                             'sklearn.metrics, sklearn.pipeline, '
                             'sklearn.preprocessing, skimage.metrics, '
                             'skimage.restoration, PIL.Image, pytest']},
-    'keras3': {'folder': '.venv-keras3', 'pythons': ((3, 11), (3, 13)),
+    'keras3': {'folder': ENVIRONMENT_FOLDERS['keras3'],
+               'pythons': ((3, 11), (3, 13)),
                'warm': ['import tensorflow as tf; tf.keras.layers.Dense; '
                         'import matplotlib.pyplot'],
                'warm_all': ['import scipy.ndimage, scipy.stats, '

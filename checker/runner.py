@@ -1,81 +1,91 @@
-"""Runs the engine checks of task files, in a process of its own (the
-checker never imports a learner's code itself):
+"""The runner: the only code that imports a learner's task files. It runs in
+a sandbox (checker.sandbox) that checker.cli, the judge, starts:
 
-    python checker/probe.py --results FILE --job COPY 0-vanilla [--job ...]
+    python -I -B checker/runner.py --pipe FD --job COPY 0-vanilla [...]
 
-Each job is a task of a folder; COPY is a copy of the learner's folder. The
-jobs run one after the other; while a folder's jobs run, its copy is the
-working directory and first on sys.path, so that `__import__('0-vanilla')`
-finds the file as the grader's mains do, and the next folder's jobs begin
-without the previous folder's modules. Each check appends one JSON line
-(with its job's number) to FILE as soon as it is done, so that a check that
-hangs or crashes the process leaves the earlier results.
+Each job is a task of a folder; COPY is the sandbox's copy of the
+learner's folder. Before any learner's file is imported, the runner reads
+the judge's challenge from stdin: the images and codes to run the models
+on, drawn by the judge once the runner had started. The jobs run one after
+the other; while a folder's jobs run, its copy is the working directory and
+first on sys.path, so that `__import__('0-vanilla')` finds the file as the
+grader's mains do, and the next folder's jobs begin without the previous
+folder's modules.
+
+Everything it learns goes to the judge as frames (checker.protocol) on the
+pipe FD, as soon as it is known: what each check found, and the evidence
+the judge checks them against (the models' layers, weights and outputs on
+the challenge, the lines the main printed). The judge trusts none of it
+that it cannot check: this process holds the learner's code, which can
+rewrite anything in it.
 """
-import argparse
-import contextlib
-import functools
-import hashlib
-import importlib.util
-import io
-import json
 import os
-import re
-import runpy
 import sys
-import tempfile
-import traceback
 
-import aelib  # noqa: F401  (first: sets TensorFlow's options, sys.path)
-import numpy as np
-import tensorflow as tf
+# the runner's own copy of the project's packages (checker.sandbox lets it
+# read nothing else of the project): first on sys.path
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
+    __file__))))
 
-from aelib import ROOT, datasets, plots, report
-from checker import spec, tasks
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import functools  # noqa: E402
+import io  # noqa: E402
+import importlib  # noqa: E402
+import re  # noqa: E402
+import runpy  # noqa: E402
+import tempfile  # noqa: E402
+import traceback  # noqa: E402
+
+import aelib  # noqa: F401,E402  (first: sets TensorFlow's options)
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from aelib import ROOT, datasets, plots  # noqa: E402
+from checker import protocol, spec, tasks  # noqa: E402
 
 keras = tf.keras
 EPSILON = 1e-7  # Keras clips probabilities to [EPSILON, 1 - EPSILON]
+# where each layer and model was made: {id(layer): 'file.py:LINE'}, filled
+# while the learner's autoencoder() runs
+SITES = {}
 
 
 class Probe:
-    """Records the results of one job's checks (a task of a folder) to a
-    JSON-lines file."""
+    """Sends the results of one job's checks (a task of a folder) to the
+    judge."""
 
-    def __init__(self, path, task, job=0):
-        """path: the results file; task: '0-vanilla', ...; job: the job's
-        number on the command line."""
-        self.file = open(path, 'a')
+    def __init__(self, pipe, task, job=0):
+        """pipe: the binary stream to the judge; task: '0-vanilla', ...;
+        job: the job's number on the command line."""
+        self.pipe = pipe
         self.task = task
         self.job = job
         self.done = {}
         self.crashes = {}
 
-    def write(self, **record):
-        """Appends one record, with the job's task and number."""
-        self.file.write(json.dumps(dict(record, task=self.task,
-                                        job=self.job)) + '\n')
-        self.file.flush()
+    def write(self, arrays=None, **record):
+        """Sends one frame, with the job's task and number."""
+        protocol.write(self.pipe, dict(record, task=self.task, job=self.job),
+                       arrays)
 
     def record(self, check, verdict, message='', hint=''):
         """Writes one check's result."""
         self.done[check] = verdict
-        self.write(check=check, verdict=verdict, message=message, hint=hint)
+        self.write(kind='check', check=check, verdict=verdict,
+                   message=message, hint=hint)
 
     def begin(self):
         """Notes that the job's checks begin (its time limit starts)."""
-        self.write(begin=True)
-
-    def follows(self, cause, checks):
-        """Marks the failures of checks as following from cause's."""
-        for check in checks:
-            if self.done.get(check) == 'fail':
-                self.write(check=check, follows=cause)
+        self.write(kind='begin')
 
     def run(self, check, function, *arguments):
         """Runs function(*arguments), which returns None (pass), a message
         (fail) or (verdict, message, hint); an exception fails the check
         with its type, its first line and the line of the learner's file
         it came from."""
-        if check not in tasks.engine_checks(self.task):
+        if check not in tasks.engine_checks(self.task) or \
+                check in tasks.JUDGED:
             return
         needed = tasks.NEEDS.get(check, 'builds')
         if needed and self.done.get(needed) not in ('pass', 'note'):
@@ -233,9 +243,161 @@ def caller_site(thing):
     return None
 
 
+def live_layers(model):
+    """Returns the model's layers without its input layers."""
+    return [layer for layer in model.layers
+            if not isinstance(layer, keras.layers.InputLayer)]
+
+
+def site(thing):
+    """Returns ' at FILE:LINE' where the learner's file made thing, or ''."""
+    found = SITES.get(id(thing))
+    return ' at ' + found if found else ''
+
+
+def where(model, index, layer):
+    """Returns 'encoder layer 3 (Dense at 0-vanilla.py:25)': how a message
+    names a layer."""
+    return '{} layer {} ({}{})'.format(model, index, type(layer).__name__,
+                                       site(layer))
+
+
+def producer(tensor):
+    """Returns the layer that produced a symbolic tensor."""
+    return tensor._keras_history[0]
+
+
+# the Keras layer classes a description names (the judge recomputes
+# most of them), and the parts of a layer's configuration it keeps
+KINDS = ('InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'UpSampling2D',
+         'Activation', 'ReLU', 'LeakyReLU', 'Flatten', 'Reshape', 'Dropout',
+         'BatchNormalization')
+CONFIG = ('units', 'activation', 'filters', 'kernel_size', 'strides',
+          'padding', 'dilation_rate', 'pool_size', 'size', 'interpolation',
+          'data_format', 'use_bias', 'target_shape', 'rate', 'alpha',
+          'negative_slope', 'max_value', 'threshold', 'axis', 'epsilon',
+          'center', 'scale', 'groups')
+
+
+def plain_value(value):
+    """Returns a configuration value as JSON holds it."""
+    if isinstance(value, (bool, str)) or value is None:
+        return value
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, (tuple, list)):
+        return [plain_value(v) for v in value]
+    return str(value)
+
+
+def layer_config(layer):
+    """Returns the parts of layer's configuration a description keeps,
+    the activation by its name."""
+    try:
+        config = layer.get_config()
+    except Exception:
+        config = {}
+    found = {key: plain_value(config[key]) for key in CONFIG
+             if key in config}
+    if 'activation' in config:
+        name = config['activation'] or 'linear'
+        found['activation'] = name if isinstance(name, str) else getattr(
+            name, '__name__', str(name))
+    return found
+
+
+def layer_kinds(layer):
+    """Returns the Keras classes (of KINDS, and Model) layer is an
+    instance of."""
+    found = [name for name in KINDS
+             if isinstance(layer, getattr(keras.layers, name))]
+    return found + (['Model'] if isinstance(layer, keras.Model) else [])
+
+
+def shapes(model, which):
+    """Returns the shapes of the model's inputs or outputs as lists."""
+    try:
+        tensors = getattr(model, which) or []
+    except Exception:
+        tensors = []
+    return [[None if size is None else int(size) for size in tensor.shape]
+            for tensor in tensors]
+
+
+def graph(model, found):
+    """Returns (nodes, outputs_from): the model's calls of its layers in
+    the order they run, each {'layer': index in found, 'inputs':
+    [reference]}, and a reference for each of its outputs; a reference is
+    ['input', i] or ['node', n, i]."""
+    index = {id(layer): n for n, layer in enumerate(found)}
+    inputs = list(model.inputs or [])
+    nodes, position = [], {}
+
+    def ref(tensor):
+        """Returns the reference of a symbolic tensor, adding the calls
+        it comes from."""
+        for n, given in enumerate(inputs):
+            if given is tensor:
+                return ['input', n]
+        layer, node_index, which = tensor._keras_history[:3]
+        key = (id(layer), node_index)
+        if key not in position:
+            if id(layer) not in index:
+                raise ValueError('a tensor of {} ({}), which is not one of '
+                                 'the model\'s layers'.format(
+                                     layer.name, type(layer).__name__))
+            node = layer._inbound_nodes[node_index]
+            given = getattr(node, 'keras_inputs', None)
+            if given is None:
+                given = node.input_tensors
+            refs = [ref(t) for t in tf.nest.flatten(given)
+                    if hasattr(t, '_keras_history')]
+            position[key] = len(nodes)
+            nodes.append({'layer': index[id(layer)], 'inputs': refs})
+        return ['node', position[key], int(which)]
+    return nodes, [ref(tensor) for tensor in model.outputs]
+
+
+def describe(model, arrays=None, prefix='m'):
+    """Returns the description of a model the judge reads (checker.spec
+    says its form); with arrays, a dict, the layers' weights go in it
+    under names the description gives."""
+    found = live_layers(model)
+    described = {'class': type(model).__name__, 'kinds': layer_kinds(model),
+                 'site': SITES.get(id(model)),
+                 'inputs': shapes(model, 'inputs'),
+                 'outputs': shapes(model, 'outputs'), 'layers': []}
+    for number, layer in enumerate(found):
+        entry = {'class': type(layer).__name__, 'kinds': layer_kinds(layer),
+                 'site': SITES.get(id(layer)), 'config': layer_config(layer)}
+        if isinstance(layer, keras.Model):
+            entry['model'] = describe(layer, arrays, '{}.{}'.format(
+                prefix, number))
+        elif arrays is not None:
+            entry['weights'] = []
+            for k, weight in enumerate(layer.get_weights()):
+                name = '{}.{}.{}'.format(prefix, number, k)
+                arrays[name] = np.asarray(weight)
+                entry['weights'].append(name)
+        described['layers'].append(entry)
+    try:
+        described['nodes'], described['outputs_from'] = graph(model, found)
+    except Exception as error:
+        described['nodes'], described['outputs_from'] = [], []
+        described['untraced'] = first_line(error) or type(error).__name__
+    return described
+
+
+def described(models):
+    """Returns the descriptions of encoder, decoder, auto (no weights)."""
+    return [describe(model) for model in models]
+
+
 def watch_sites():
     """Makes every Keras layer and model note the line of the learner's
-    file that made it (spec.SITES), and every compile() its line, so that
+    file that made it (SITES), and every compile() its line, so that
     messages can point at them."""
     layer = keras.layers.Layer
     make = layer.__new__
@@ -243,7 +405,7 @@ def watch_sites():
     def new(cls, *arguments, **keywords):
         """Makes the layer and notes where."""
         made = make(cls, *arguments, **keywords)
-        spec.SITES.setdefault(id(made), caller_site(made))
+        SITES.setdefault(id(made), caller_site(made))
         return made
     layer.__new__ = staticmethod(new)
     compile_ = keras.Model.compile
@@ -310,7 +472,7 @@ def build(module, arguments, seen):
     try:
         forward(models[2], images(module.__name__, arguments, 2))
     except Exception as error:
-        where = spec.SITES.get(id(models[2]))
+        where = SITES.get(id(models[2]))
         return ('fail', 'running auto{}: {}'.format(
             ' (made at {})'.format(where) if where else '',
             crash_text(error)), hint_for(error))
@@ -343,7 +505,7 @@ def make(module, arguments, seed=0):
     """Returns what module.autoencoder(*arguments) returns, in a fresh
     session seeded with seed, and what it printed on stdout."""
     keras.backend.clear_session()
-    spec.SITES.clear()
+    SITES.clear()
     keras.utils.set_random_seed(seed)
     with captured() as out:
         try:
@@ -405,8 +567,8 @@ def vae_roles(encoder, n=64):
 def structure(task, models, arguments, roles=None):
     """The specification's sentences on layers and shapes, every problem
     at once; for tasks 0 to 2 also that auto is decoder(encoder(x))."""
-    problems = merged(spec.STRUCTURE[task](models, *arguments[:3],
-                                           roles=roles))
+    problems = spec.merged(spec.STRUCTURE[task](
+        described(models), *arguments[:3], roles=roles))
     if problems or task == '3-variational':
         return '; '.join(problems) or None
     encoder, decoder, auto = models
@@ -418,28 +580,6 @@ def structure(task, models, arguments, roles=None):
             'auto must be the decoder applied to the encoder\'s ' \
             'output'.format(float(np.max(np.abs(direct - chained))))
     return None
-
-
-LAYER_PROBLEM = re.compile(r'^(\w+) layer (\d+) \((.+?)\): (.*)$')
-
-
-def merged(problems):
-    """Returns problems with those of layers made by one line of the
-    learner's file, saying the same thing, merged into one ('encoder layers
-    1, 2 (Dense at 0-vanilla.py:11): ...')."""
-    groups, order = {}, []
-    for problem in problems:
-        match = LAYER_PROBLEM.match(problem)
-        key = (match.group(1), match.group(3), match.group(4)) if match \
-            and ' at ' in match.group(3) else problem
-        if key not in groups:
-            groups[key] = []
-            order.append(key)
-        if match:
-            groups[key].append(match.group(2))
-    return ['{} layer{} {} ({}): {}'.format(
-        key[0], 's' if len(groups[key]) > 1 else '', ', '.join(groups[key]),
-        key[1], key[2]) if isinstance(key, tuple) else key for key in order]
 
 
 def images(task, arguments, n, seed=0):
@@ -498,8 +638,8 @@ def regularizer(task, module, models, arguments):
     encoder, decoder, _ = models
     everything = [(name, index, layer) for name, model in
                   (('encoder', encoder), ('decoder', decoder))
-                  for index, layer in enumerate(spec.layers(model), 1)]
-    latent = spec.layers(encoder)[-1]
+                  for index, layer in enumerate(live_layers(model), 1)]
+    latent = live_layers(encoder)[-1]
     found = [(name, index, layer, kind, regularizer)
              for name, index, layer in everything
              for kind in ('activity', 'kernel', 'bias')
@@ -509,8 +649,8 @@ def regularizer(task, module, models, arguments):
 
     def said(kinds):
         """Returns the found regularizers of kinds, as a message says."""
-        return '; '.join(merged(['{}: {} regularizer {}'.format(
-            spec.where(name, index, layer), kind, describe_regularizer(r))
+        return '; '.join(spec.merged(['{}: {} regularizer {}'.format(
+            where(name, index, layer), kind, describe_regularizer(r))
             for name, index, layer, kind, r in found if kind in kinds]))
     if task == '1-sparse':
         problem = sparse_penalty(arguments, latent)
@@ -542,7 +682,7 @@ def sparse_penalty(arguments, latent):
         weights = getattr(latent, 'kernel_regularizer', None)
         return 'encoder\'s latent layer ({}{}): activity regularizer {}; ' \
             'the specification asks for L1 of lambtha = {:g}{}'.format(
-                type(latent).__name__, spec.site(latent),
+                type(latent).__name__, site(latent),
                 describe_regularizer(found), lambtha,
                 '; its kernel regularizer {} penalizes the weights, not the '
                 'encoded output'.format(describe_regularizer(weights))
@@ -600,8 +740,8 @@ def shifted(layer, by):
 
 def heads(encoder, roles):
     """Returns the layers that output the mean and the log variance."""
-    return (spec.producer(encoder.outputs[roles['mean']]),
-            spec.producer(encoder.outputs[roles['log_var']]))
+    return (producer(encoder.outputs[roles['mean']]),
+            producer(encoder.outputs[roles['log_var']]))
 
 
 def vae_outputs(models, seen):
@@ -612,7 +752,7 @@ def vae_outputs(models, seen):
     roles, moving = seen['roles'], seen['moving']
     if moving is None:
         roles, moving = vae_roles(encoder)
-    where = spec.site(encoder)
+    where = site(encoder)
     if len(moving) != 1:
         return 'encoder outputs that change between two calls on the same ' \
             'images: {}; exactly one should, z, a new sample each call: z = ' \
@@ -772,7 +912,7 @@ def vae_loss(models, seen):
     usual mistake its value matches."""
     encoder, decoder, auto = models
     roles = seen['roles'] or dict(zip(spec.ROLES, range(3)))
-    first = [layer for layer in spec.layers(decoder)
+    first = [layer for layer in live_layers(decoder)
              if len(layer.get_weights()) == 2][0]
     kernel, bias = first.get_weights()
     first.set_weights([np.zeros_like(kernel), bias])
@@ -857,10 +997,10 @@ def variant_problem(task, module, arguments, penalty=True):
             '; hint: ' + hint_for(error)) if hint_for(error) else '')
     plain_arguments = [plain(a) for a in arguments[:3]]
     roles = vae_roles(models[0])[0] if task == '3-variational' else None
-    problems = merged(spec.STRUCTURE[task](models, *plain_arguments,
-                                           roles=roles))
+    problems = spec.merged(spec.STRUCTURE[task](
+        described(models), *plain_arguments, roles=roles))
     if task == '1-sparse' and penalty and not problems:
-        problems = [sparse_penalty(arguments, spec.layers(models[0])[-1])]
+        problems = [sparse_penalty(arguments, live_layers(models[0])[-1])]
     return '; '.join(p for p in problems if p) or None
 
 
@@ -951,7 +1091,6 @@ def trains(task, module, arguments):
 
 
 KERAS_LINE = re.compile(r'^Epoch \d+/\d+$|step|━|\[=*>?\.*\]')
-FLOAT = r'-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?'
 
 
 def run_main(task, module, limit=256):
@@ -985,92 +1124,11 @@ def run_main(task, module, limit=256):
             if line.strip() and not KERAS_LINE.search(line)]
 
 
-def main_format(task, lines, limit=256):
-    """Returns how the main's printed lines differ from the spec's main's
-    (None if they match)."""
-    if task in ('0-vanilla', '1-sparse'):
-        wanted = ['a number (np.mean(encoded))']
-        ok = len(lines) == 1 and re.fullmatch(FLOAT, lines[0])
-    elif task == '2-convolutional':
-        shape = '({}, 28, 28, 1)'.format(limit)
-        wanted = [shape, shape, 'a number (np.mean(encoded))']
-        ok = len(lines) == 3 and lines[:2] == [shape, shape] and \
-            re.fullmatch(FLOAT, lines[2])
-    else:
-        wanted = ['mu: a 10x2 array', 'sigma: a 10x2 array']
-        arrays = [re.findall(FLOAT, part) for part in
-                  ' '.join(lines).split(']]')[:-1]]
-        ok = (len(lines) == 20 and [len(a) for a in arrays] == [20, 20]
-              and all(float(v[0]) > 0 for v in
-                      re.findall('(' + FLOAT + ')', ' '.join(
-                          lines).split(']]')[1])))
-    if ok:
-        return None
-    return 'the main printed {}; the specification\'s main prints {}'.format(
-        lines[:4] if len(lines) <= 4 else lines[:3] + ['...'],
-        ', then '.join(wanted))
-
-
 def main_output(task, module, seen):
     """The task's main, on a slice and one epoch, prints what the
     specification's main prints, in its format."""
     seen['main_lines'] = lines = run_main(task, module)
-    return main_format(task, lines)
-
-
-def numbers(lines):
-    """Returns the numbers in printed lines, as floats."""
-    return [float(m.group(0)) for m in re.finditer(FLOAT, ' '.join(lines))]
-
-
-def reference_lines(task, seen):
-    """Returns what this project's own task file prints through the same
-    main, seed and data, on this engine: what the learner's file printed
-    when it is this project's file, else kept in .cache/checker, keyed by
-    the file's and the engine's versions."""
-    path = os.path.join(ROOT, task + '.py')
-    with open(path, 'rb') as f:
-        ours = f.read()
-    key = hashlib.sha256(ours + ' '.join([
-        getattr(keras, '__version__', ''), tf.__version__,
-        keras.backend.backend()]).encode()).hexdigest()[:16]
-    cache = os.path.join(ROOT, '.cache', 'checker',
-                         '{}-{}.json'.format(task, key))
-    try:
-        with open(cache) as f:
-            return json.load(f)
-    except (OSError, ValueError):
-        pass
-    with open(os.path.join(FOLDER, task + '.py'), 'rb') as f:
-        same = f.read() == ours
-    if same:
-        lines = seen['main_lines']
-    else:
-        module = importlib.util.module_from_spec(
-            importlib.util.spec_from_file_location(task, path))
-        module.__spec__.loader.exec_module(module)
-        lines = run_main(task, module)
-    try:
-        report.write_atomically(cache, json.dumps(lines))
-    except OSError:
-        pass
-    return lines
-
-
-def seeded_value(task, seen):
-    """A note, not a failure: the printed numbers beside this project's
-    own file's with the same seed, data and one epoch."""
-    reference = reference_lines(task, seen)
-    yours, ours = numbers(seen['main_lines']), numbers(reference)
-    if len(yours) == len(ours) and np.allclose(yours, ours, rtol=1e-3,
-                                               atol=1e-5):
-        return None
-    return ('note', 'printed {} where this project\'s {}.py prints {} '
-            'with the same seed, data and one epoch; the grader\'s '
-            'printed numbers differ too when weights are drawn in another '
-            'order, so this is not a fault'.format(
-                ' '.join(seen['main_lines'])[:60], task,
-                ' '.join(reference)[:60]), '')
+    return spec.main_format(task, lines)
 
 
 def enter(folder):
@@ -1088,32 +1146,78 @@ def enter(folder):
     importlib.invalidate_caches()
 
 
+def evidence(task, models, challenge):
+    """Returns the frame's fields and arrays that let the judge check the
+    models: their descriptions with their weights, and their outputs on the
+    challenge's images (the encoder's twice: the VAE's z is drawn anew) and
+    codes."""
+    arrays = {}
+    encoder, decoder, auto = models
+    fields = {'encoder': describe(encoder, arrays, 'encoder'),
+              'decoder': describe(decoder, arrays, 'decoder'),
+              'auto': describe(auto)}
+    x, z = challenge['x:' + task], challenge['z:' + task]
+    for name, model, given in (('encoder', encoder, x),
+                               ('encoder_again', encoder, x),
+                               ('decoder', decoder, z), ('auto', auto, x)):
+        outputs = forward(model, given)
+        outputs = outputs if isinstance(outputs, list) else [outputs]
+        for number, output in enumerate(outputs):
+            arrays['{}:{}'.format(name, number)] = output
+    return fields, arrays
+
+
+def send_evidence(probe, task, seen, challenge):
+    """Sends the evidence of the main's models, or why there is none."""
+    try:
+        fields, arrays = evidence(task, seen['models'], challenge)
+    except Exception as error:
+        probe.write(kind='models', error=crash_text(error))
+        return
+    probe.write(arrays, kind='models', **fields)
+
+
+def read_challenge():
+    """Returns the judge's challenge: {name: array} from stdin."""
+    frame = protocol.Reader(sys.stdin.buffer).read() or {}
+    frame.pop('header', None)
+    return frame
+
+
 def main(argv=None):
     """Runs the checks of each job given (a task of a folder), one after
-    the other, on this process's engine."""
+    the other, on this process's engine; with --reference, only each
+    task's main, for the lines the judge compares the learners' with."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--job', nargs=2, action='append', required=True,
                         metavar=('FOLDER', 'TASK'))
-    parser.add_argument('--results', required=True)
+    parser.add_argument('--pipe', type=int, required=True)
+    parser.add_argument('--reference', action='store_true')
     args = parser.parse_args(argv)
     for folder, task in args.job:
         if task not in tasks.TASKS:
             parser.error('--job: no task {!r}'.format(task))
+    pipe = os.fdopen(args.pipe, 'wb')
+    challenge = read_challenge()
     watch_sites()
     for number, (folder, task) in enumerate(args.job):
         if os.path.realpath(folder) != FOLDER:
             enter(folder)
-        probe = Probe(args.results, task, number)
+        probe = Probe(pipe, task, number)
         probe.begin()
-        check_task(task, probe)
+        if args.reference:
+            module = import_task(task, FOLDER)[0]
+            probe.write(kind='lines', lines=run_main(task, module))
+        else:
+            check_task(task, probe, challenge)
 
 
-def check_task(task, probe):
+def check_task(task, probe, challenge):
     """Runs one task's checks."""
     seen = {}
     arguments = tasks.MAIN_ARGS[task]
     keras.backend.clear_session()
-    spec.SITES.clear()
+    SITES.clear()
     COMPILED.clear()
     module, outcome = import_task(task, FOLDER)
     probe.run('imports_cleanly', lambda: outcome)
@@ -1124,6 +1228,8 @@ def check_task(task, probe):
         return
     probe.run('builds', build, module, arguments, seen)
     models = seen.get('models')
+    if probe.done.get('builds') == 'pass':
+        send_evidence(probe, task, seen, challenge)
     probe.run('quiet', quiet, seen)
     probe.run('structure', structure, task, models, arguments,
               seen.get('roles'))
@@ -1135,9 +1241,8 @@ def check_task(task, probe):
               probe.done.get('regularizer') in ('pass', 'note'))
     probe.run('trains', trains, task, module, arguments)
     probe.run('main_output', main_output, task, module, seen)
-    if probe.done.get('structure') == 'fail':
-        probe.follows('structure', ('trains', 'main_output'))
-    probe.run('seeded_value', seeded_value, task, seen)
+    if 'main_lines' in seen:
+        probe.write(kind='lines', lines=seen['main_lines'])
 
 
 if __name__ == '__main__':

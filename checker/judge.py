@@ -1,0 +1,547 @@
+"""The judge: decides every engine check's verdict from what a runner
+reported (checker.runner, in its sandbox), without ever running the
+learner's code.
+
+It draws the challenge (the images and codes the runner must run the models
+on) once the runner has started, from a generator the runner never sees. It
+then believes nothing it can check itself:
+
+- `builds` passes only when the models' descriptions, with their weights,
+  give the outputs the runner reported on the challenge: the judge
+  recomputes them in numpy (Dense, Conv2D, MaxPooling2D, UpSampling2D and
+  the layers around them). Only the VAE's z, a random draw, comes from a
+  layer it does not recompute (the sampling layer), and only where the
+  mean and the log variance beside it are recomputed exactly. A runner that
+  lies must fake a working model, which is the task itself.
+- `structure` is the judge's own reading of the verified descriptions (the
+  specification's sentences, checker.spec), and for tasks 0 to 2 auto(x)
+  against the judge's decoder(encoder(x)).
+- `main_output` is the judge's reading of the lines the main printed, and
+  `seeded_value` compares them with this project's own file's, which a
+  runner without any learner's file printed.
+- The other checks (quiet, compiled, regularizer, vae_outputs, vae_loss,
+  variants, trains) are the runner's findings, taken only once the models
+  are verified, and in the order and dependencies the judge applies.
+A check the runner never reported fails with what happened to it (a time
+limit, a crash, the sandbox), and the checks after it are skipped.
+"""
+import numpy as np
+
+from checker import spec, static, tasks
+
+# how many images and codes the challenge holds for each task
+CHALLENGE_SIZE = 8
+# how far the runner's outputs may be from the judge's (float32 engines
+# against float64 numpy)
+RTOL, ATOL = 1e-3, 1e-4
+VERDICTS = ('pass', 'fail', 'note', 'skip')
+LONGEST = 2000
+# the layers the judge recomputes
+RECOMPUTED = ('Dense', 'Conv2D', 'MaxPooling2D', 'UpSampling2D',
+              'Activation', 'ReLU', 'LeakyReLU', 'Flatten', 'Reshape',
+              'Dropout', 'BatchNormalization', 'InputLayer')
+
+
+class Unverified(Exception):
+    """The runner's report does not hold, or cannot be checked."""
+
+
+def latent_shape(task):
+    """Returns the shape of one code of the main's models."""
+    latent = tasks.MAIN_ARGS[task][2]
+    return tuple(latent) if isinstance(latent, (tuple, list)) else (latent,)
+
+
+def input_shape(task):
+    """Returns the shape of one image of the main's models."""
+    given = tasks.MAIN_ARGS[task][0]
+    return tuple(given) if isinstance(given, (tuple, list)) else (given,)
+
+
+def challenge(rng=None):
+    """Returns {name: array}: for each task, images in [0, 1] ('x:TASK')
+    and codes ('z:TASK', positive where the task's codes are relu
+    outputs), drawn from rng (a fresh one from the system's entropy)."""
+    rng = rng or np.random.default_rng()
+    drawn = {}
+    for task in tasks.TASKS:
+        drawn['x:' + task] = rng.random(
+            (CHALLENGE_SIZE,) + input_shape(task), dtype=np.float32)
+        z = rng.standard_normal((CHALLENGE_SIZE,) + latent_shape(task),
+                                dtype=np.float32)
+        drawn['z:' + task] = z if task == '3-variational' else np.abs(z)
+    return drawn
+
+
+def sigmoid(v):
+    """The logistic function, without overflow warnings."""
+    with np.errstate(over='ignore'):
+        return 1 / (1 + np.exp(-v))
+
+
+ACTIVATIONS = {
+    'linear': lambda v: v,
+    'relu': lambda v: np.maximum(v, 0),
+    'sigmoid': sigmoid,
+    'tanh': np.tanh,
+    'softplus': lambda v: np.logaddexp(0, v),
+    'softsign': lambda v: v / (1 + np.abs(v)),
+    'elu': lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0))),
+    'selu': lambda v: 1.0507009873554805 * np.where(
+        v > 0, v, 1.6732632423543772 * np.expm1(np.minimum(v, 0))),
+    'swish': lambda v: v * sigmoid(v),
+    'silu': lambda v: v * sigmoid(v),
+    'relu6': lambda v: np.clip(v, 0, 6),
+    'softmax': lambda v: np.exp(v - v.max(-1, keepdims=True)) / np.exp(
+        v - v.max(-1, keepdims=True)).sum(-1, keepdims=True),
+}
+
+
+def activate(layer, value, where):
+    """Applies the layer's activation."""
+    name = spec.activation(layer)
+    if name not in ACTIVATIONS:
+        raise Unverified('{}: activation {!r} is not one the grader '
+                         'recomputes'.format(where, name))
+    return ACTIVATIONS[name](value)
+
+
+def weights(layer, arrays, count, where):
+    """Returns the layer's weights, count of them, as float64."""
+    names = layer.get('weights', [])
+    if len(names) != count or not all(
+            isinstance(name, str) and name in arrays for name in names):
+        raise Unverified('{}: {} weights reported, {} expected'.format(
+            where, len(names), count))
+    return [np.asarray(arrays[name], dtype=np.float64) for name in names]
+
+
+def pad_same(x, kernel, stride):
+    """Pads images (n, h, w, c) as Keras's 'same' padding does."""
+    pads = []
+    for size, k, s in zip(x.shape[1:3], kernel, stride):
+        out = -(-size // s)
+        total = max((out - 1) * s + k - size, 0)
+        pads.append((total // 2, total - total // 2))
+    return np.pad(x, [(0, 0)] + pads + [(0, 0)]), pads
+
+
+def windows(x, kernel, stride):
+    """Returns the kernel-sized windows of images (n, h, w, c) at stride:
+    (n, out_h, out_w, kh, kw, c)."""
+    n, h, w, c = x.shape
+    out_h, out_w = (h - kernel[0]) // stride[0] + 1, \
+        (w - kernel[1]) // stride[1] + 1
+    if out_h < 1 or out_w < 1:
+        raise Unverified('a window larger than its input')
+    s = x.strides
+    return np.lib.stride_tricks.as_strided(
+        x, (n, out_h, out_w, kernel[0], kernel[1], c),
+        (s[0], s[1] * stride[0], s[2] * stride[1], s[1], s[2], s[3]),
+        writeable=False)
+
+
+def conv2d(layer, x, arrays, where):
+    """Keras's Conv2D, channels last."""
+    config = layer['config']
+    if config.get('data_format', 'channels_last') != 'channels_last' or \
+            tuple(config.get('dilation_rate', (1, 1))) != (1, 1) or \
+            config.get('groups', 1) != 1:
+        raise Unverified('{}: only channels-last, undilated, ungrouped '
+                         'convolutions are recomputed'.format(where))
+    use_bias = config.get('use_bias', True)
+    found = weights(layer, arrays, 2 if use_bias else 1, where)
+    kernel = found[0]
+    stride = tuple(config.get('strides', (1, 1)))
+    if x.ndim != 4 or kernel.ndim != 4 or kernel.shape[2] != x.shape[3]:
+        raise Unverified('{}: a kernel of shape {} on inputs of shape '
+                         '{}'.format(where, kernel.shape, x.shape))
+    if config.get('padding') == 'same':
+        x = pad_same(x, kernel.shape[:2], stride)[0]
+    out = np.tensordot(windows(np.ascontiguousarray(x), kernel.shape[:2],
+                               stride), kernel, axes=([3, 4, 5], [0, 1, 2]))
+    if use_bias:
+        out = out + found[1]
+    return activate(layer, out, where)
+
+
+def max_pool(layer, x, where):
+    """Keras's MaxPooling2D, channels last."""
+    config = layer['config']
+    pool = tuple(config.get('pool_size', (2, 2)))
+    stride = tuple(config.get('strides') or pool)
+    if config.get('data_format', 'channels_last') != 'channels_last' or \
+            x.ndim != 4:
+        raise Unverified('{}: only channels-last pooling of images is '
+                         'recomputed'.format(where))
+    if config.get('padding') == 'same':
+        padded, pads = pad_same(x, pool, stride)
+        mask = np.zeros(x.shape[1:3], bool)
+        mask = np.pad(~mask, [pads[0], pads[1]])
+        padded = np.where(mask[None, :, :, None], padded, -np.inf)
+        x = padded
+    return windows(np.ascontiguousarray(x), pool, stride).max(axis=(3, 4))
+
+
+def up_sample(layer, x, where):
+    """Keras's UpSampling2D (nearest), channels last."""
+    config = layer['config']
+    size = tuple(config.get('size', (2, 2)))
+    if config.get('interpolation', 'nearest') != 'nearest' or \
+            config.get('data_format', 'channels_last') != 'channels_last' \
+            or x.ndim != 4:
+        raise Unverified('{}: only nearest, channels-last upsampling is '
+                         'recomputed'.format(where))
+    return np.repeat(np.repeat(x, size[0], axis=1), size[1], axis=2)
+
+
+def batch_norm(layer, x, arrays, where):
+    """Keras's BatchNormalization at inference, on the last axis."""
+    config = layer['config']
+    axis = config.get('axis', -1)
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    if axis not in (-1, x.ndim - 1):
+        raise Unverified('{}: only the last axis is recomputed'.format(
+            where))
+    center, scale = config.get('center', True), config.get('scale', True)
+    found = weights(layer, arrays, 2 + center + scale, where)
+    gamma = found.pop(0) if scale else 1.
+    beta = found.pop(0) if center else 0.
+    mean, variance = found
+    return (x - mean) / np.sqrt(variance + config.get('epsilon', 1e-3)) * \
+        gamma + beta
+
+
+def relu_layer(layer, x):
+    """Keras's ReLU and LeakyReLU layers."""
+    config = layer['config']
+    if 'ReLU' in layer['kinds']:
+        slope = config.get('negative_slope') or 0.
+        threshold = config.get('threshold') or 0.
+        out = np.where(x >= threshold, x, slope * (x - threshold))
+        top = config.get('max_value')
+        return out if top is None else np.minimum(out, top)
+    slope = config.get('alpha', config.get('negative_slope', 0.3))
+    return np.where(x >= 0, x, slope * x)
+
+
+def run_layer(layer, inputs, arrays, where):
+    """Returns the outputs of one call of a layer on inputs, or None where
+    the judge does not recompute that layer."""
+    kinds = layer['kinds']
+    if 'Model' in kinds and isinstance(layer.get('model'), dict):
+        return forward(layer['model'], inputs, arrays, where)
+    if not any(name in kinds for name in RECOMPUTED):
+        return None
+    if len(inputs) != 1:
+        raise Unverified('{}: called on {} inputs'.format(where,
+                                                          len(inputs)))
+    x = inputs[0]
+    if 'Dense' in kinds:
+        use_bias = layer['config'].get('use_bias', True)
+        found = weights(layer, arrays, 2 if use_bias else 1, where)
+        if found[0].ndim != 2 or x.shape[-1] != found[0].shape[0]:
+            raise Unverified('{}: a kernel of shape {} on inputs of shape '
+                             '{}'.format(where, found[0].shape, x.shape))
+        out = x @ found[0] + (found[1] if use_bias else 0.)
+        return [activate(layer, out, where)]
+    if 'Conv2D' in kinds:
+        return [conv2d(layer, x, arrays, where)]
+    if 'MaxPooling2D' in kinds:
+        return [max_pool(layer, x, where)]
+    if 'UpSampling2D' in kinds:
+        return [up_sample(layer, x, where)]
+    if 'BatchNormalization' in kinds:
+        return [batch_norm(layer, x, arrays, where)]
+    if 'ReLU' in kinds or 'LeakyReLU' in kinds:
+        return [relu_layer(layer, x)]
+    if 'Activation' in kinds:
+        return [activate(layer, x, where)]
+    if 'Flatten' in kinds:
+        return [x.reshape(len(x), -1)]
+    if 'Reshape' in kinds:
+        target = layer['config'].get('target_shape')
+        try:
+            return [x.reshape((len(x),) + tuple(target))]
+        except (TypeError, ValueError):
+            raise Unverified('{}: cannot reshape {} to {}'.format(
+                where, x.shape, target)) from None
+    return [x]  # Dropout and input layers: the identity at inference
+
+
+def forward(model, inputs, arrays, name='the model'):
+    """Returns the model's outputs on inputs (a list of arrays) as the
+    judge computes them from its description: a list, None for an output
+    that comes from a layer the judge does not recompute."""
+    nodes = model.get('nodes')
+    if model.get('untraced') or not isinstance(nodes, list):
+        raise Unverified('{}: its layers\' connections could not be read '
+                         '({})'.format(name, model.get('untraced', 'none '
+                                                       'reported')))
+    values = []
+
+    def resolve(reference, before):
+        """Returns the value a reference names (None: not recomputed)."""
+        if not isinstance(reference, list) or not reference:
+            raise Unverified('{}: a malformed reference'.format(name))
+        if reference[0] == 'input' and len(reference) == 2 and \
+                isinstance(reference[1], int) and \
+                0 <= reference[1] < len(inputs):
+            return inputs[reference[1]]
+        if reference[0] == 'node' and len(reference) == 3 and all(
+                isinstance(v, int) for v in reference[1:]) and \
+                0 <= reference[1] < before:
+            found = values[reference[1]]
+            if found is None:
+                return None
+            if 0 <= reference[2] < len(found):
+                return found[reference[2]]
+        raise Unverified('{}: a reference to nothing before it'.format(
+            name))
+    for number, node in enumerate(nodes):
+        if not isinstance(node, dict) or not isinstance(
+                node.get('layer'), int) or not 0 <= node['layer'] < len(
+                    model['layers']):
+            raise Unverified('{}: a malformed call'.format(name))
+        layer = model['layers'][node['layer']]
+        where = spec.where(name, node['layer'] + 1, layer)
+        given = [resolve(r, number) for r in node.get('inputs', [])]
+        if not given or any(v is None for v in given):
+            values.append(None)
+            continue
+        values.append(run_layer(layer, given, arrays, where))
+    return [resolve(r, len(nodes)) for r in model.get('outputs_from', [])]
+
+
+def not_recomputed(model, name):
+    """Returns how the first layer the judge does not recompute is named
+    ('encoder layer 3 (Lambda at 3-variational.py:20)'), or ''."""
+    for index, layer in enumerate(model.get('layers', []), 1):
+        if 'Model' in layer['kinds'] and isinstance(layer.get('model'),
+                                                    dict):
+            found = not_recomputed(layer['model'], name)
+        else:
+            found = '' if any(k in layer['kinds'] for k in RECOMPUTED) \
+                else spec.where(name, index, layer)
+        if found:
+            return found
+    return ''
+
+
+def close(mine, theirs):
+    """Whether the runner's output is the judge's, within float32's
+    reach."""
+    theirs = np.asarray(theirs)
+    return mine.shape == theirs.shape and np.all(np.isfinite(theirs)) and \
+        bool(np.all(np.abs(mine - theirs) <= ATOL + RTOL * np.abs(mine)))
+
+
+def reported(frame, name):
+    """Returns the runner's outputs of a model called name, in order."""
+    found, number = [], 0
+    while '{}:{}'.format(name, number) in frame:
+        array = frame['{}:{}'.format(name, number)]
+        if array.dtype.kind not in 'fiu':
+            raise Unverified('{}: its outputs are not numbers'.format(name))
+        found.append(array.astype(np.float64))
+        number += 1
+    return found
+
+
+def verify(task, frame, drawn):
+    """Checks the runner's evidence of the main's models against the
+    judge's own computation; returns the facts the verdicts use:
+    {'models': descriptions, 'roles', 'outputs', 'chained'}; raises
+    Unverified, saying what does not hold."""
+    header = frame['header']
+    if header.get('error'):
+        raise Unverified('the models could not be described: {}'.format(
+            header['error']))
+    models = [header.get(name) for name in ('encoder', 'decoder', 'auto')]
+    if not all(isinstance(model, dict) and isinstance(
+            model.get('layers'), list) for model in models):
+        raise Unverified('no description of the models')
+    x = drawn['x:' + task].astype(np.float64)
+    z = drawn['z:' + task].astype(np.float64)
+    encoder, decoder, _ = models
+    mine = forward(encoder, [x], frame, 'encoder')
+    theirs, again = reported(frame, 'encoder'), reported(frame,
+                                                         'encoder_again')
+    if len(mine) != len(theirs) or len(again) != len(theirs):
+        raise Unverified('the encoder gives {} outputs, its description '
+                         '{}'.format(len(theirs), len(mine)))
+    unknown = [n for n, value in enumerate(mine) if value is None]
+    if unknown and (task != '3-variational' or len(unknown) > 1 or
+                    len(mine) != 3):
+        raise Unverified('{}: the grader recomputes each layer from its '
+                         'weights, and not this one (it recomputes {})'
+                         .format(not_recomputed(encoder, 'encoder'),
+                                 ', '.join(RECOMPUTED[:-1])))
+    for number, value in enumerate(mine):
+        if value is not None and not (close(value, theirs[number]) and
+                                      close(value, again[number])):
+            raise Unverified('the encoder\'s output {} on the grader\'s '
+                             'images is not what its layers and weights '
+                             'give'.format(number))
+        if value is None and theirs[number].shape != again[number].shape:
+            raise Unverified('the encoder\'s output {} changes shape'
+                             .format(number))
+    decoded = forward(decoder, [z], frame, 'decoder')
+    if len(decoded) != 1 or decoded[0] is None:
+        raise Unverified('{}: the grader recomputes each layer from its '
+                         'weights, and not this one'.format(
+                             not_recomputed(decoder, 'decoder') or
+                             'the decoder'))
+    given = reported(frame, 'decoder')
+    if len(given) != 1 or not close(decoded[0], given[0]):
+        raise Unverified('the decoder\'s output on the grader\'s codes is '
+                         'not what its layers and weights give')
+    facts = {'models': models, 'roles': None,
+             'auto': reported(frame, 'auto')}
+    if task == '3-variational' and len(mine) == 3:
+        moving = [n for n in range(3) if theirs[n].shape != again[n].shape
+                  or not np.allclose(theirs[n], again[n])]
+        if len(moving) == 1:
+            rest = [n for n in range(3) if n != moving[0]]
+            facts['roles'] = {'z': moving[0], 'mean': rest[0],
+                              'log_var': rest[1]}
+        else:
+            facts['roles'] = dict(zip(spec.ROLES, range(3)))
+        if any(mine[facts['roles'][role]] is None
+               for role in ('mean', 'log_var')):
+            raise Unverified('the encoder\'s mean and log variance must '
+                             'come from layers the grader recomputes')
+    elif len(mine) == 1 and mine[0] is not None:
+        facts['chained'] = forward(decoder, [mine[0]], frame, 'decoder')[0]
+    return facts
+
+
+def structure(task, facts):
+    """The judge's own structure verdict: the specification's sentences
+    on the verified descriptions, and auto as decoder(encoder(x))."""
+    problems = spec.merged(spec.STRUCTURE[task](
+        facts['models'], *tasks.MAIN_ARGS[task][:3], roles=facts['roles']))
+    if problems or task == '3-variational':
+        return '; '.join(problems) or None
+    chained, auto = facts.get('chained'), facts['auto']
+    if chained is None or len(auto) != 1 or auto[0].shape != chained.shape:
+        return 'auto(x) is not decoder(encoder(x)): auto must be the ' \
+            'decoder applied to the encoder\'s output'
+    if not np.allclose(auto[0], chained, atol=ATOL):
+        return 'auto(x) differs from decoder(encoder(x)) by up to {:.3g}: ' \
+            'auto must be the decoder applied to the encoder\'s ' \
+            'output'.format(float(np.max(np.abs(auto[0] - chained))))
+    return None
+
+
+def seeded_value(task, lines, reference):
+    """A note, not a failure: the printed numbers beside this project's
+    own file's with the same seed, data and one epoch."""
+    if reference is None:
+        return ('skip', 'skipped: this project\'s own lines could not be '
+                'printed', '')
+    yours, ours = spec.numbers(lines), spec.numbers(reference)
+    if len(yours) == len(ours) and np.allclose(yours, ours, rtol=1e-3,
+                                               atol=1e-5):
+        return None
+    return ('note', 'printed {} where this project\'s {}.py prints {} '
+            'with the same seed, data and one epoch; the grader\'s '
+            'printed numbers differ too when weights are drawn in another '
+            'order, so this is not a fault'.format(
+                ' '.join(lines)[:60], task, ' '.join(reference)[:60]), '')
+
+
+def text(value):
+    """Returns a message the runner sent as a string of bounded length."""
+    return value[:LONGEST] if isinstance(value, str) else ''
+
+
+def claims(task, frames):
+    """Returns {check: result} of the runner's well-formed claims (the
+    first one of each check), the models' frame and the printed lines."""
+    found, models, lines = {}, None, None
+    for frame in frames:
+        header = frame['header']
+        kind = header.get('kind')
+        if kind == 'check' and header.get('check') in \
+                tasks.engine_checks(task) and header.get('verdict') in \
+                VERDICTS and header['check'] not in found:
+            found[header['check']] = static.result(
+                header['check'], header['verdict'],
+                text(header.get('message')), text(header.get('hint')))
+        elif kind == 'models' and models is None:
+            models = frame
+        elif kind == 'lines' and lines is None and isinstance(
+                header.get('lines'), list) and all(
+                    isinstance(line, str) for line in header['lines']):
+            lines = [line[:LONGEST] for line in header['lines'][:200]]
+    return found, models, lines
+
+
+def outcome_result(check, outcome):
+    """Returns a result from a check function's outcome (None: pass; a
+    string: fail; (verdict, message, hint))."""
+    if outcome is None:
+        return static.result(check, 'pass')
+    if isinstance(outcome, str):
+        return static.result(check, 'fail', outcome)
+    return static.result(check, *outcome)
+
+
+def verdicts(task, frames, drawn, problem=None, reference=None):
+    """Returns task's engine checks in order, each decided by the judge:
+    frames are what the runner sent for the job, drawn the challenge,
+    problem what happened to the runner if it stopped during the job,
+    reference this project's main's lines on the same engine."""
+    found, models, lines = claims(task, frames)
+    decided, missing = {}, None
+    facts = None
+    for check in tasks.engine_checks(task):
+        needed = tasks.NEEDS.get(check, 'builds')
+        if missing is not None:
+            decided[check] = static.result(check, 'skip', 'skipped: waits '
+                                           'on {}, which failed'.format(
+                                               missing))
+            continue
+        if needed and decided[needed]['verdict'] not in ('pass', 'note'):
+            decided[check] = static.result(
+                check, 'skip', 'skipped: waits on {}, which {}'.format(
+                    needed, 'failed' if decided[needed]['verdict'] == 'fail'
+                    else 'was skipped'))
+            continue
+        if check == 'seeded_value':
+            decided[check] = outcome_result(check, seeded_value(
+                task, lines or [], reference))
+            continue
+        if check == 'main_output' and lines is not None:
+            decided[check] = outcome_result(check, spec.main_format(
+                task, lines))
+        elif check not in found:
+            missing = check
+            decided[check] = static.result(check, 'fail', problem or
+                                           'the check did not report')
+            continue
+        elif check == 'builds' and found[check]['verdict'] == 'pass':
+            try:
+                if models is None:
+                    raise Unverified('the runner sent no evidence of its '
+                                     'models')
+                facts = verify(task, models, drawn)
+                decided[check] = found[check]
+            except Unverified as error:
+                decided[check] = static.result(
+                    check, 'fail', 'the models could not be checked: {}'
+                    .format(error), 'the grader recomputes the models\' '
+                    'outputs from their layers and weights; build them '
+                    'from the layers the specification names')
+        elif check == 'structure':
+            decided[check] = outcome_result(check, structure(task, facts))
+        else:
+            decided[check] = found[check]
+    if decided.get('structure', {}).get('verdict') == 'fail':
+        for check in ('trains', 'main_output'):
+            if decided.get(check, {}).get('verdict') == 'fail':
+                decided[check] = dict(decided[check], message=decided[check][
+                    'message'] + ' (this follows from the structure failure '
+                    'above)')
+    return [decided[check] for check in tasks.engine_checks(task)]

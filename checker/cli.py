@@ -52,6 +52,10 @@ KEPT_PREFIXES = ('TF_', 'XLA_', 'OMP_', 'KMP_', 'MKL_', 'ONEDNN_', 'DNNL_',
                  'CUDA_')
 # how often (s) the judge looks at the runner's time and memory
 POLL = 0.1
+# what a check the runner never reported says where its process ended
+# well (status 0): the learner's file ended it
+ENDED = 'the process ended (status 0) before this check reported: ' \
+    'something in the file ends it (os._exit, say)'
 
 
 def parse_args(argv=None):
@@ -276,7 +280,7 @@ def run_probe(jobs, engine, timeout, memory=None, enforce=True):
                          for n in remaining], rules, timeout, memory,
                 work, drawn)
             for number, frames_of in frames.items():
-                found[remaining[number]] = (frames_of, drawn, None)
+                found[remaining[number]] = (frames_of, drawn, ENDED)
             if current is None:
                 break
             found[remaining[current]] = (frames.get(current, []), drawn,
@@ -287,7 +291,7 @@ def run_probe(jobs, engine, timeout, memory=None, enforce=True):
                             if judge.claims(jobs[n][1], f)[2] is not None}),
             rules, timeout, memory, work)
         for n, job in enumerate(jobs):
-            frames_of, drawn, problem = found.get(n, ([], None, None))
+            frames_of, drawn, problem = found.get(n, ([], None, ENDED))
             judged[job] = judge.verdicts(job[1], frames_of, drawn, problem,
                                          references.get(job[1]))
     return judged

@@ -70,6 +70,8 @@ def challenge(rng=None):
         z = rng.standard_normal((CHALLENGE_SIZE,) + latent_shape(task),
                                 dtype=np.float32)
         drawn['z:' + task] = z if task == '3-variational' else np.abs(z)
+        drawn['seeds:' + task] = rng.integers(0, 2 ** 62, 2,
+                                              dtype=np.int64)
     return drawn
 
 
@@ -396,6 +398,11 @@ def verify(task, frame, drawn):
     if len(given) != 1 or not close(decoded[0], given[0]):
         raise Unverified('the decoder\'s output on the grader\'s codes is '
                          'not what its layers and weights give')
+    degenerate(encoder, frame, 'encoder')
+    degenerate(decoder, frame, 'decoder')
+    seeds = [int(seed) for seed in drawn['seeds:' + task]]
+    check_gradients(encoder, [x], seeds[0], frame, 'encoder', mine)
+    check_gradients(decoder, [z], seeds[1], frame, 'decoder', decoded)
     facts = {'models': models, 'roles': None,
              'auto': reported(frame, 'auto')}
     if task == '3-variational' and len(mine) == 3:
@@ -414,6 +421,84 @@ def verify(task, frame, drawn):
     elif len(mine) == 1 and mine[0] is not None:
         facts['chained'] = forward(decoder, [mine[0]], frame, 'decoder')[0]
     return facts
+
+
+def weight_names(model):
+    """Returns the names of every weight of a description, nested models'
+    included, with the layer each belongs to and how it is named."""
+    found = []
+    for index, layer in enumerate(model.get('layers', []), 1):
+        if isinstance(layer.get('model'), dict):
+            found += weight_names(layer['model'])
+        for number, name in enumerate(layer.get('weights', [])):
+            found.append((name, layer, index, number))
+    return found
+
+
+def degenerate(model, arrays, name):
+    """Raises Unverified where a Dense or Conv2D kernel holds one value
+    only (all zeros, say): a model the grader cannot tell from a made-up
+    one, and one that cannot learn."""
+    for weight, layer, index, number in weight_names(model):
+        kernel = arrays.get(weight)
+        if number == 0 and kernel is not None and kernel.size > 1 and \
+                any(k in layer['kinds'] for k in ('Dense', 'Conv2D')) and \
+                float(np.ptp(kernel)) == 0.:
+            raise Unverified('{}: every weight of its kernel is {:g}; give '
+                             'its layers Keras\'s default initializers'
+                             .format(spec.where(name, index, layer),
+                                     float(kernel.flat[0])))
+
+
+def projection(seed, number, shape):
+    """The random weights an output is summed with (as the runner draws
+    them: checker.runner.projections)."""
+    return np.random.default_rng([seed, number]).standard_normal(
+        shape).astype(np.float32).astype(np.float64)
+
+
+def check_gradients(model, given, seed, frame, name, mine, epsilon=1e-6):
+    """Checks the gradients the runner reported against finite differences
+    of the judge's own forward pass, along a direction the judge draws
+    now: for each output the judge recomputes, the derivative of its sum
+    with the seed's projection; raises Unverified where one does not
+    hold."""
+    names = [weight for weight, _, _, _ in weight_names(model)]
+    arrays = {weight: np.asarray(frame[weight], np.float64)
+              for weight in names}
+    rng = np.random.default_rng()
+    direction = {weight: rng.standard_normal(arrays[weight].shape) * (
+        float(np.std(arrays[weight])) + 1e-2) for weight in names}
+
+    def moved(step):
+        """The weights moved by step along the direction."""
+        return dict(frame, **{weight: arrays[weight] + step *
+                              direction[weight] for weight in names})
+    plus = forward(model, given, moved(epsilon), name)
+    minus = forward(model, given, moved(-epsilon), name)
+    for number, value in enumerate(mine):
+        if value is None:
+            continue
+        weights = projection(seed, number, value.shape)
+        differences = float(np.sum((plus[number] - minus[number]) *
+                                   weights)) / (2 * epsilon)
+        terms = []
+        for weight in names:
+            key = 'grad:{}:{}:{}'.format(name, number, weight)
+            gradient = frame.get(key)
+            if gradient is None or gradient.shape != arrays[weight].shape:
+                raise Unverified('{}: no gradient of its output {} for '
+                                 'each weight'.format(name, number))
+            terms.append(float(np.sum(gradient.astype(np.float64) *
+                                      direction[weight])))
+        derivative = sum(terms)
+        scale = sum(abs(term) for term in terms)
+        if not abs(derivative - differences) <= 1e-2 * abs(differences) + \
+                1e-3 * scale + 1e-9:
+            raise Unverified('{}: the gradients reported are not its '
+                             'layers\' ({:.6g} against {:.6g} along the '
+                             'grader\'s direction)'.format(
+                                 name, derivative, differences))
 
 
 def structure(task, facts):

@@ -360,10 +360,11 @@ def graph(model, found):
     return nodes, [ref(tensor) for tensor in model.outputs]
 
 
-def describe(model, arrays=None, prefix='m'):
+def describe(model, arrays=None, prefix='m', variables=None):
     """Returns the description of a model the judge reads (checker.spec
     says its form); with arrays, a dict, the layers' weights go in it
-    under names the description gives."""
+    under names the description gives (and with variables, a dict, the
+    variables that hold them)."""
     found = live_layers(model)
     described = {'class': type(model).__name__, 'kinds': layer_kinds(model),
                  'site': SITES.get(id(model)),
@@ -374,13 +375,16 @@ def describe(model, arrays=None, prefix='m'):
                  'site': SITES.get(id(layer)), 'config': layer_config(layer)}
         if isinstance(layer, keras.Model):
             entry['model'] = describe(layer, arrays, '{}.{}'.format(
-                prefix, number))
+                prefix, number), variables)
         elif arrays is not None:
             entry['weights'] = []
-            for k, weight in enumerate(layer.get_weights()):
+            for k, (weight, variable) in enumerate(zip(
+                    layer.get_weights(), layer.weights)):
                 name = '{}.{}.{}'.format(prefix, number, k)
                 arrays[name] = np.asarray(weight)
                 entry['weights'].append(name)
+                if variables is not None:
+                    variables[name] = variable
         described['layers'].append(entry)
     try:
         described['nodes'], described['outputs_from'] = graph(model, found)
@@ -1146,20 +1150,65 @@ def enter(folder):
     importlib.invalidate_caches()
 
 
+def projections(seed, outputs):
+    """Returns the random weights the judge sums each output with (drawn
+    from its seed, as the judge draws them)."""
+    return [np.random.default_rng([seed, number]).standard_normal(
+        output.shape).astype(np.float32)
+        for number, output in enumerate(outputs)]
+
+
+def watched(variable):
+    """Returns what a gradient tape follows for a Keras variable (Keras 3
+    wraps a TensorFlow variable in its own)."""
+    inner = getattr(variable, 'value', None)
+    return variable if inner is None or callable(inner) else inner
+
+
+def gradients(model, given, seed, variables, arrays, name):
+    """Puts in arrays the model's outputs on given and, for each output,
+    the gradient with respect to every weight of the sum of the output
+    times its projection (checker.judge checks them against its own
+    finite differences)."""
+    names = list(variables)
+    with tf.GradientTape(persistent=True) as tape:
+        for variable in variables.values():
+            tape.watch(watched(variable))
+        outputs = model(given, training=False)
+        outputs = list(outputs) if isinstance(outputs, (list, tuple)) \
+            else [outputs]
+        sums = [tf.reduce_sum(tf.cast(output, tf.float32) * weights)
+                for output, weights in zip(outputs, projections(
+                    seed, [np.asarray(output) for output in outputs]))]
+    for number, (output, total) in enumerate(zip(outputs, sums)):
+        arrays['{}:{}'.format(name, number)] = np.asarray(output)
+        found = tape.gradient(total, [watched(variables[n]) for n in names],
+                              unconnected_gradients='zero')
+        for weight, gradient in zip(names, found):
+            arrays['grad:{}:{}:{}'.format(name, number, weight)] = \
+                np.asarray(gradient)
+    del tape
+
+
 def evidence(task, models, challenge):
     """Returns the frame's fields and arrays that let the judge check the
-    models: their descriptions with their weights, and their outputs on the
+    models: their descriptions with their weights, their outputs on the
     challenge's images (the encoder's twice: the VAE's z is drawn anew) and
-    codes."""
+    codes, and the gradients of those outputs' projections."""
     arrays = {}
     encoder, decoder, auto = models
-    fields = {'encoder': describe(encoder, arrays, 'encoder'),
-              'decoder': describe(decoder, arrays, 'decoder'),
+    held = {'encoder': {}, 'decoder': {}}
+    fields = {'encoder': describe(encoder, arrays, 'encoder',
+                                  held['encoder']),
+              'decoder': describe(decoder, arrays, 'decoder',
+                                  held['decoder']),
               'auto': describe(auto)}
     x, z = challenge['x:' + task], challenge['z:' + task]
-    for name, model, given in (('encoder', encoder, x),
-                               ('encoder_again', encoder, x),
-                               ('decoder', decoder, z), ('auto', auto, x)):
+    seeds = [int(seed) for seed in challenge['seeds:' + task]]
+    gradients(encoder, x, seeds[0], held['encoder'], arrays, 'encoder')
+    gradients(decoder, z, seeds[1], held['decoder'], arrays, 'decoder')
+    for name, model, given in (('encoder_again', encoder, x),
+                               ('auto', auto, x)):
         outputs = forward(model, given)
         outputs = outputs if isinstance(outputs, list) else [outputs]
         for number, output in enumerate(outputs):

@@ -2,13 +2,24 @@
 checker would, on Keras 2 and Keras 3, without running the learner's code in
 this process.
 
+Two roles, two processes. The runner (checker.runner) is the only code that
+imports a learner's file; it runs in a sandbox (checker.sandbox) and reports
+what it finds as plain data (checker.protocol). The judge (checker.judge,
+with checker.cli, checker.grade and checker.batch around it) never runs
+the learner's code: it checks what the runner reports against its own
+computation and decides every verdict; only it writes results.
+
     make check DIR=path/to/folder
     python -m checker path/to/folder --json results.json
 
 - checker.tasks: the four tasks, their mains' arguments and the checks' ids
 - checker.static: checks that read the files (shebang, pycodestyle, ...)
-- checker.spec: the specification's sentences as functions of the models
-- checker.probe: runs one task's file on one engine, in a subprocess
+- checker.spec: the specification's sentences as functions of the models'
+  descriptions
+- checker.runner: runs the task files on one engine (the learner's side)
+- checker.sandbox: what the runner's processes can reach, and their end
+- checker.protocol: the frames the runner sends over its pipe
+- checker.judge: checks the runner's report and decides the verdicts
 - checker.cli: the command: runs everything, prints the table, writes JSON
 - checker.grade: the grader of the platforms (Gradescope, PrairieLearn,
   GitHub Classroom): their layouts, their results' schemas, the limits

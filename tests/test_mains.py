@@ -75,13 +75,13 @@ def test_main_exits_0(run):
 
 def test_main_prints_what_the_spec_prints(run):
     """The printed lines, against the self-check's sentence of what the
-    specification's main prints (checker.probe.main_format)."""
-    from checker import probe
+    specification's main prints (checker.spec.main_format)."""
+    from checker import spec
     from checker.tasks import TASKS
     number, result, _ = run
     lines = printed_lines(result.stdout)
     # (for task 3: two 10x2 arrays, the second, exp(log_var / 2), positive)
-    assert probe.main_format(TASKS[number], lines, limit=512) is None, lines
+    assert spec.main_format(TASKS[number], lines, limit=512) is None, lines
 
 
 def test_main_shows_keras_progress_bars(run):

@@ -1,0 +1,277 @@
+"""Hostile submissions (tests/hostile/: each builds no model and attacks
+the grader one way) graded as make check grades a folder, as --batch
+grades a class beside honest classmates, and as the Gradescope autograder
+grades a submission. Each must score no more than its files earn (its
+engine checks, but for importing cleanly, all failed or skipped), change
+nothing outside its own copy, send nothing to the listeners the test
+starts on 127.0.0.1, and leave no process running.
+
+The grader drives the engines' environments itself, so this runs in the
+Keras 3 suite only (as test_learners.py does)."""
+import csv
+import hashlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+
+import pytest
+
+from conftest import KERAS_3, ROOT, TASKS
+from checker import cli, sandbox
+
+pytestmark = pytest.mark.skipif(not KERAS_3, reason='runs in the Keras 3 '
+                                'suite')
+HOSTILE_ROOT = os.path.join(ROOT, 'tests', 'hostile')
+HOSTILE = sorted(name for name in os.listdir(HOSTILE_ROOT)
+                 if os.path.isdir(os.path.join(HOSTILE_ROOT, name)))
+# the time limit of a task here (the loop, a file that never returns, is
+# graded alone with a shorter one: LOOP_TIMEOUT)
+TIMEOUT = 120
+LOOP_TIMEOUT = 8
+LAYERS = cli.layers_for('keras2')
+# killing every process it sees is tried only where the sandbox scopes
+# signals (Landlock ABI 6) or gives the runner its own PID namespace
+SIGNALS_SAFE = LAYERS['landlock'] >= 6 or LAYERS['root']
+
+
+class Listeners:
+    """A TCP and a UDP listener on 127.0.0.1 that keep what they get."""
+
+    def __init__(self):
+        """Starts both on free ports."""
+        self.received = []
+        self.tcp = socket.socket()
+        self.tcp.bind(('127.0.0.1', 0))
+        self.tcp.listen()
+        self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.udp.bind(('127.0.0.1', 0))
+        self.ports = (self.tcp.getsockname()[1], self.udp.getsockname()[1])
+        for target in (self.accept, self.receive):
+            threading.Thread(target=target, daemon=True).start()
+
+    def accept(self):
+        """Keeps what each TCP connection sends."""
+        while True:
+            try:
+                connection, _ = self.tcp.accept()
+                self.received.append(('tcp', connection.recv(1 << 16)))
+                connection.close()
+            except OSError:
+                return
+
+    def receive(self):
+        """Keeps each UDP datagram."""
+        while True:
+            try:
+                self.received.append(('udp', self.udp.recv(1 << 16)))
+            except OSError:
+                return
+
+    def stop(self):
+        """Closes both."""
+        for sock in (self.tcp, self.udp):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+
+def hostile_folders(into, token, ports):
+    """Copies the hostile folders into into, each with the README that
+    names the token and the listeners' ports; returns their paths."""
+    found = {}
+    for name in HOSTILE:
+        if name == 'signals' and not SIGNALS_SAFE:
+            continue
+        shutil.copytree(os.path.join(HOSTILE_ROOT, name), into / name)
+        (into / name / 'README.md').write_text(
+            'token {} tcp {} udp {}\n'.format(token, *ports))
+        found[name] = str(into / name)
+    return found
+
+
+def snapshot(folders):
+    """Returns {path: SHA-256} of every file below folders."""
+    found = {}
+    for folder in folders:
+        for top, _, files in os.walk(folder):
+            for name in files:
+                path = os.path.join(top, name)
+                with open(path, 'rb') as f:
+                    found[path] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
+def guarded():
+    """The project's files the attacks aim at: its task files (the
+    reference) and the learner-style folders."""
+    found = snapshot([os.path.join(ROOT, 'tests', 'learners')])
+    for task in TASKS:
+        with open(os.path.join(ROOT, task + '.py'), 'rb') as f:
+            found[task] = hashlib.sha256(f.read()).hexdigest()
+    return found
+
+
+def alive(token):
+    """The processes whose command line holds the attacks' sleep time."""
+    wanted = ('1000.' + token[:6]).encode()
+    found = []
+    for name in os.listdir('/proc'):
+        try:
+            with open('/proc/{}/cmdline'.format(name), 'rb') as f:
+                if wanted in f.read():
+                    found.append(int(name))
+        except OSError:
+            pass
+    return found
+
+
+def written_outside(token):
+    """The files the attacks tried to write outside their folders."""
+    places = ['/tmp', '/var/tmp', '/dev/shm', os.path.expanduser('~'),
+              '/root', '/']
+    return [os.path.join(place, name) for place in places
+            for name in ('hostile-' + token, 'late-1000.' + token[:6])
+            if os.path.exists(os.path.join(place, name))]
+
+
+@pytest.fixture
+def arena(tmp_path):
+    """Hostile folders with a fresh token and listeners; afterwards
+    asserts that nothing escaped them."""
+    from test_checker import installed
+    if not installed('.venv'):
+        pytest.skip('no .venv environment: make venv')
+    if not sandbox.sandboxed(LAYERS):
+        pytest.skip('this host gives no sandbox: ' + sandbox.describe(LAYERS))
+    token = secrets.token_hex(8)
+    listeners = Listeners()
+    before = guarded()
+    folders = hostile_folders(tmp_path / 'class', token, listeners.ports)
+    originals = snapshot(folders.values())
+    yield {'token': token, 'folders': folders, 'root': tmp_path}
+    # a daemon's late write would come 20 s after it began: look again
+    # once every grading has ended (it must be dead long before)
+    time.sleep(1)
+    listeners.stop()
+    assert listeners.received == []
+    assert alive(token) == []
+    assert written_outside(token) == []
+    assert guarded() == before
+    assert snapshot(folders.values()) == originals
+
+
+def assert_files_only(name, rows):
+    """The engine checks of a hostile folder earn nothing: all but
+    importing cleanly failed or skipped."""
+    for row in rows:
+        if row['engine'] and row['check'] != 'imports_cleanly':
+            assert row['verdict'] not in ('pass', 'note'), (name, row)
+
+
+def test_make_check_gives_hostile_files_nothing(arena):
+    folders = arena['folders']
+    found = cli.check_folders({path: ['0-vanilla']
+                               for name, path in folders.items()
+                               if name != 'loop'}, ['keras2'], TIMEOUT, 1)
+    found.update(cli.check_folders({folders['loop']: ['0-vanilla']},
+                                   ['keras2'], LOOP_TIMEOUT, 1))
+    for name, path in folders.items():
+        rows = found[path]
+        assert_files_only(name, rows)
+        builds = [r for r in rows if r['check'] == 'builds'][0]
+        assert builds['verdict'] in ('fail', 'skip'), (name, builds)
+    said = {name: [r for r in found[path] if r['verdict'] == 'fail' and
+                   r['engine']][0]['message']
+            for name, path in folders.items()}
+    assert 'every weight of its kernel is 0' in said['forge-pipe']
+    assert 'took longer than 8 s' in said['loop']
+    assert 'MiB allowed (--memory)' in said['memory']
+    assert 'File too large' in said['big-file']
+    assert 'ended (status 0) before this check reported' in \
+        said['exit-early']
+
+
+def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
+    folders, root = arena['folders'], arena['root']
+    # the loop's time limit is a batch's like make check's (above)
+    shutil.rmtree(folders.pop('loop'))
+    honest = root / 'class' / 'honest'
+    shutil.copytree(os.path.join(ROOT, 'tests', 'learners', 'functional'),
+                    honest)
+    kept = snapshot([honest])
+    out = root / 'grades'
+    done = subprocess.run(
+        [sys.executable, '-m', 'checker', '--batch', str(root / 'class'),
+         '--out', str(out), '--jobs', '2', '--timeout', str(TIMEOUT)],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith('sandbox: Landlock ABI')
+    with open(out / 'honest.json') as f:
+        result = json.load(f)
+    assert result['score'] == 69, [t for t in result['tests']
+                                   if t['score'] < t['max_score']]
+    assert snapshot([honest]) == kept
+    with open(out / 'grades.csv') as f:
+        rows = {row['learner']: row for row in csv.DictReader(f)}
+    assert rows['honest']['score'] == '69'
+    for name in folders:
+        with open(out / (name + '.json')) as f:
+            result = json.load(f)
+        assert int(rows[name]['score']) == result['score']
+        assert_files_only(name, [
+            {'engine': t['extra_data']['engine'],
+             'check': t['extra_data']['check'],
+             'verdict': t['extra_data']['verdict']}
+            for t in result['tests']])
+        # its three missing files, its files' checks and importing: at
+        # most the README, 8 file checks and imports_cleanly
+        assert result['score'] <= 10, (name, result['score'])
+
+
+@pytest.fixture(scope='module')
+def autograder():
+    """Makes the Gradescope autograder's zip from this checkout; returns
+    its path."""
+    made = subprocess.run(['make', '--no-print-directory', 'autograder',
+                           'PYTHON=' + sys.executable], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    return os.path.join(ROOT, 'dist', 'gradescope-autograder.zip')
+
+
+@pytest.mark.parametrize('name', ['read-grader', 'classmates',
+                                  'rewrite-checker', 'forge-pipe'])
+def test_the_gradescope_autograder_gives_hostile_files_nothing(
+        arena, autograder, name):
+    source = arena['root'] / 'source'
+    with zipfile.ZipFile(autograder) as z:
+        z.extractall(source)
+    os.chmod(source / 'run_autograder', 0o755)
+    # the grader's environment, as setup.sh would have made it
+    os.symlink(os.path.join(ROOT, '.venv'), source / '.venv')
+    root = arena['root'] / 'autograder'
+    shutil.copytree(arena['folders'][name], root / 'submission')
+    done = subprocess.run([str(source / 'run_autograder')],
+                          env=dict(os.environ, AUTOGRADER_ROOT=str(root)),
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    with open(root / 'results' / 'results.json') as f:
+        result = json.load(f)
+    assert result['output'].startswith('sandbox: Landlock ABI')
+    assert_files_only(name, [{'engine': t['extra_data']['engine'],
+                              'check': t['extra_data']['check'],
+                              'verdict': t['extra_data']['verdict']}
+                             for t in result['tests']])
+    assert result['score'] <= 10
+    with open(source / '0-vanilla.py', 'rb') as f:
+        assert f.read() == open(os.path.join(ROOT, '0-vanilla.py'),
+                                'rb').read()

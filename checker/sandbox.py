@@ -11,16 +11,18 @@ runner's status (or dies of its signal). The child applies, in order,
 before COMMAND runs:
 
 - as root: a network namespace of its own (no interface but a loopback
-  that is down), a PID namespace of its own (its processes die with it),
-  then an unprivileged user (the policy's 'user', where that user can
-  reach the environment), else uid 0 without any capability;
+  that is down) and a PID namespace of its own (its processes die with
+  it), where root holds CAP_SYS_ADMIN (not in a default Docker
+  container); then an unprivileged user (the policy's 'user', where that
+  user can reach the environment), else uid 0 without any capability;
 - no new privileges, then Landlock (Linux 5.13+): read and execute
   beneath the policy's 'read' paths, everything beneath its 'write' paths,
   nothing else; no TCP bind or connect (ABI 4+); no signal to, and no
   abstract socket of, a process outside the sandbox (ABI 6+);
 - a seccomp filter: socket() of any family and io_uring fail with EACCES
   (UDP is not Landlock's);
-- limits: CPU seconds, the largest file, the number of processes.
+- limits: CPU seconds, the largest file, the number of processes (but for
+  uid 0, which the kernel does not count).
 
 available() says which layers this host gives, describe() says them in
 one line ('sandbox: ...'); the judge (checker.cli) prints that line.
@@ -148,6 +150,39 @@ def reachable(path, uid, gid, mode=os.R_OK):
     return True
 
 
+CAP_SETUID, CAP_SYS_ADMIN = 7, 21
+
+
+def capable(capability):
+    """Whether this process holds a capability (by /proc/self/status)."""
+    try:
+        with open('/proc/self/status') as f:
+            for line in f:
+                if line.startswith('CapEff:'):
+                    return bool(int(line.split()[1], 16) >> capability & 1)
+    except (OSError, ValueError):
+        pass
+    return False
+
+
+def user_tasks(uid):
+    """Returns how many processes and threads uid has now (what
+    RLIMIT_NPROC counts)."""
+    count = 0
+    for name in os.listdir('/proc'):
+        if not name.isdigit():
+            continue
+        try:
+            with open('/proc/{}/status'.format(name)) as f:
+                fields = dict(line.split(':', 1) for line in f
+                              if ':' in line)
+            if int(fields['Uid'].split()[0]) == uid:
+                count += int(fields['Threads'])
+        except (OSError, KeyError, ValueError):
+            continue
+    return count
+
+
 def available(reads=()):
     """Returns the layers this host gives a runner: {'landlock': ABI,
     'seccomp': bool, 'root': bool, 'user': (name, uid, gid) or None and
@@ -155,8 +190,11 @@ def available(reads=()):
     to read (its interpreter, its environment)."""
     root = sys.platform == 'linux' and os.geteuid() == 0
     found = {'landlock': landlock_abi(), 'seccomp': seccomp_arch() is not
-             None, 'root': root, 'user': None, 'user_problem': ''}
-    if root:
+             None, 'root': root, 'user': None, 'user_problem': '',
+             'namespaces': root and capable(CAP_SYS_ADMIN)}
+    if root and not capable(CAP_SETUID):
+        found['user_problem'] = 'no CAP_SETUID'
+    elif root:
         name, uid, gid = runner_user()
         blocked = [path for path in reads if not reachable(path, uid, gid)]
         if blocked:
@@ -187,16 +225,18 @@ def describe(layers, limits=None):
                             '; no signals out' if abi >= 6 else ''),
              'seccomp (no sockets)']
     if layers['root']:
-        parts += ['network and PID namespaces']
+        parts.append('network and PID namespaces' if layers['namespaces']
+                     else 'no namespaces (no CAP_SYS_ADMIN)')
         parts.append('user {} ({})'.format(*layers['user'][:2])
                      if layers['user'] else 'uid 0 without capabilities ({})'
                      .format(layers['user_problem']))
     parts.append('process tree killed at the end')
     if limits:
-        parts.append('limits: CPU {:.0f} s, files {:.0f} MiB, {} '
-                     'processes'.format(limits['cpu'],
-                                        limits['file'] / 2 ** 20,
-                                        limits['processes']))
+        parts.append('limits: CPU {:.0f} s, files {:.0f} MiB, {}'.format(
+            limits['cpu'], limits['file'] / 2 ** 20,
+            '{} more processes'.format(limits['processes'])
+            if not layers['root'] or layers['user'] else
+            'processes not limited (uid 0)'))
     return 'sandbox: ' + ', '.join(parts)
 
 
@@ -299,7 +339,7 @@ def apply(policy):
     the command)."""
     layers = policy['layers']
     if policy['enforce'] and layers['root']:
-        if LIBC.unshare(CLONE_NEWNET) != 0:
+        if layers['namespaces'] and LIBC.unshare(CLONE_NEWNET) != 0:
             failed('unshare(CLONE_NEWNET)')
         if layers['user']:
             _, uid, gid = layers['user']
@@ -313,9 +353,11 @@ def apply(policy):
                                              limits['cpu'] + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limits['file'],) * 2)
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if policy['enforce'] and layers['root'] and layers['user']:
-        resource.setrlimit(resource.RLIMIT_NPROC,
-                           (limits['processes'],) * 2)
+    if policy['enforce'] and (not layers['root'] or layers['user']):
+        # RLIMIT_NPROC counts every process of the user: those it has now
+        # and the policy's number more
+        more = limits['processes'] + user_tasks(os.getuid())
+        resource.setrlimit(resource.RLIMIT_NPROC, (more, more))
     if policy['enforce']:
         apply_landlock(policy['read'], policy['write'])
         apply_seccomp()
@@ -373,7 +415,7 @@ def supervise(policy, command):
     everything it left; returns its wait status."""
     if LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         failed('prctl(PR_SET_CHILD_SUBREAPER)')
-    if policy['enforce'] and policy['layers']['root'] and \
+    if policy['enforce'] and policy['layers']['namespaces'] and \
             LIBC.unshare(CLONE_NEWPID) != 0:
         failed('unshare(CLONE_NEWPID)')
     stop = []

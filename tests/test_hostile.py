@@ -46,7 +46,7 @@ class Listeners:
 
     def __init__(self):
         """Starts both on free ports."""
-        self.received = []
+        self.received, self.stopped = [], False
         self.tcp = socket.socket()
         self.tcp.bind(('127.0.0.1', 0))
         self.tcp.listen()
@@ -61,21 +61,27 @@ class Listeners:
         while True:
             try:
                 connection, _ = self.tcp.accept()
-                self.received.append(('tcp', connection.recv(1 << 16)))
-                connection.close()
             except OSError:
                 return
+            if self.stopped:
+                return
+            self.received.append(('tcp', connection.recv(1 << 16)))
+            connection.close()
 
     def receive(self):
         """Keeps each UDP datagram."""
         while True:
             try:
-                self.received.append(('udp', self.udp.recv(1 << 16)))
+                data = self.udp.recv(1 << 16)
             except OSError:
                 return
+            if self.stopped:
+                return
+            self.received.append(('udp', data))
 
     def stop(self):
         """Closes both."""
+        self.stopped = True
         for sock in (self.tcp, self.udp):
             try:
                 sock.shutdown(socket.SHUT_RDWR)

@@ -147,7 +147,7 @@ def test_the_sandbox_as_the_hosts_layers_give_it(open_tmp):
 @needs_sandbox
 @pytest.mark.skipif(os.geteuid() != 0, reason='needs root')
 def test_the_sandbox_of_an_unprivileged_grader(open_tmp):
-    unprivileged = dict(LAYERS, root=False, user=None)
+    unprivileged = dict(LAYERS, root=False, user=None, namespaces=False)
     assert_contained(*run_attack(open_tmp, unprivileged,
                                  as_user=('nobody', 65534, 65534)))
 
@@ -165,7 +165,8 @@ def test_root_runs_the_runner_as_an_unprivileged_user(open_tmp):
 
 def test_a_host_without_a_sandbox_is_said_in_one_line():
     line = sandbox.describe({'landlock': 0, 'seccomp': True, 'root': False,
-                             'user': None, 'user_problem': ''})
+                             'user': None, 'user_problem': '',
+                             'namespaces': False})
     assert line.startswith('sandbox: none on this host (no Landlock)')
     assert '\n' not in line
 
@@ -242,3 +243,24 @@ def test_reading_a_pipe_never_blocks_on_a_broken_frame():
     assert not reader.is_alive()
     assert [f['header']['kind'] for f in frames] == ['begin']
     assert 'beyond the limit' in broken[0]
+
+
+def test_the_set_up_leaves_the_reference_to_root_and_the_rest_readable(
+        tmp_path):
+    from checker import harden
+    for task in ('0-vanilla', '3-variational'):
+        (tmp_path / (task + '.py')).write_text('# the reference\n')
+    (tmp_path / '.cache' / 'checker').mkdir(parents=True)
+    (tmp_path / '.cache' / 'checker' / 'lines.json').write_text('[]')
+    harden.private(str(tmp_path))
+    assert os.stat(tmp_path / '0-vanilla.py').st_mode & 0o777 == 0o700
+    assert os.stat(tmp_path / '.cache' / 'checker' / 'lines.json'
+                   ).st_mode & 0o777 == 0o600
+    environment = tmp_path / 'env' / 'bin'
+    environment.mkdir(parents=True)
+    (environment / 'tool').write_text('#!/bin/sh\n')
+    os.chmod(environment / 'tool', 0o700)
+    os.chmod(environment, 0o700)
+    harden.readable(str(tmp_path / 'env'))
+    assert os.stat(environment).st_mode & 0o777 == 0o755
+    assert os.stat(environment / 'tool').st_mode & 0o777 == 0o755

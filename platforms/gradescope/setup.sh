@@ -19,3 +19,6 @@ fi
 # the project's own files, checked once: the reference numbers the checks
 # compare a submission's printed values with are kept in .cache/checker
 .venv/bin/python -m checker . --engines keras2 > /dev/null || true
+# the learners' code runs as a user of its own (autoencoders-runner), in
+# the sandbox; the reference task files and values are root's alone
+.venv/bin/python -m checker.harden

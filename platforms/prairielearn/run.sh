@@ -2,7 +2,9 @@
 # PrairieLearn's external grader runs this in the image of
 # platforms/Dockerfile: it grades /grade/student and writes
 # /grade/results/results.json (PrairieLearn's schema), whatever the
-# submission does (python -m checker.grade -h for the limits).
+# submission does (python -m checker.grade -h for the limits). The
+# submission's code runs as autoencoders-runner (made by the Dockerfile),
+# in the sandbox the result's output names.
 set -uo pipefail
 cd /grader
 exec .venv/bin/python -m checker.grade prairielearn --root "${GRADE_ROOT:-/grade}" \

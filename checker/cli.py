@@ -222,7 +222,7 @@ def policy(engine, work, lib, layers, enforce, timeout, jobs):
         MPLCONFIGDIR=os.path.join(scratch, 'matplotlib'), MPLBACKEND='Agg',
         TF_CPP_MIN_LOG_LEVEL='3', PYTHONDONTWRITEBYTECODE='1',
         MNIST_DATA_DIR=data)
-    return {'layers': layers, 'enforce': enforce,
+    return {'layers': layers, 'enforce': enforce, 'judge': os.getpid(),
             'read': list(sandbox.SYSTEM_READ) + [
                 interpreter_prefix(python), environment_folder(engine),
                 lib, data],

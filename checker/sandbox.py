@@ -7,7 +7,8 @@ supervisor: a child subreaper (every process the runner starts, even one
 that calls setsid and forks twice, becomes the supervisor's when its
 parent dies), which kills every one of them once the runner has ended or
 when it is itself told to stop (SIGTERM, SIGINT), then exits with the
-runner's status (or dies of its signal). The child applies, in order,
+runner's status (or dies of its signal); the judge's end stops it too
+(SIGTERM, as its parent-death signal). The child applies, in order,
 before COMMAND runs:
 
 - as root: a network namespace of its own (no interface but a loopback
@@ -415,6 +416,12 @@ def supervise(policy, command):
     everything it left; returns its wait status."""
     if LIBC.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         failed('prctl(PR_SET_CHILD_SUBREAPER)')
+    # the judge's end (killed with its process group, say) stops the
+    # runner too: this process is told with SIGTERM, and cleans up
+    judge = policy.get('judge')
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    if judge and os.getppid() != judge:
+        return signal.SIGKILL
     if policy['enforce'] and policy['layers']['namespaces'] and \
             LIBC.unshare(CLONE_NEWPID) != 0:
         failed('unshare(CLONE_NEWPID)')
@@ -424,9 +431,15 @@ def supervise(policy, command):
         """Kills the runner and its processes, then goes on to exit."""
         stop.append(number)
         kill_children()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, stopping)
+    if stop:
+        return signal.SIGKILL
     pid = os.fork()
     if pid == 0:
         try:
+            for number in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(number, signal.SIG_DFL)
             LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
             apply(policy)
             os.execve(command[0], command, policy['environment'])
@@ -434,8 +447,6 @@ def supervise(policy, command):
             os.write(2, 'sandbox: could not start the runner: {}\n'.format(
                 error).encode())
         os._exit(125)
-    for number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(number, stopping)
     while True:
         try:
             _, status = os.waitpid(pid, 0)

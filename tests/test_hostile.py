@@ -158,21 +158,40 @@ def arena(tmp_path):
         pytest.skip('no .venv environment: make venv')
     if not sandbox.sandboxed(LAYERS):
         pytest.skip('this host gives no sandbox: ' + sandbox.describe(LAYERS))
-    token = secrets.token_hex(8)
+    token = '{:012d}'.format(secrets.randbelow(10 ** 12))
     listeners = Listeners()
     before = guarded()
     folders = hostile_folders(tmp_path / 'class', token, listeners.ports)
     originals = snapshot(folders.values())
-    yield {'token': token, 'folders': folders, 'root': tmp_path}
-    # a daemon's late write would come 20 s after it began: look again
-    # once every grading has ended (it must be dead long before)
+    # the processes the attacks start, seen while they are graded
+    seen, grading = set(), threading.Event()
+
+    def watch():
+        """Notes the attacks' processes until the grading ends."""
+        while not grading.is_set():
+            seen.update(alive(token))
+            time.sleep(0.1)
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    found = {'token': token, 'folders': folders, 'root': tmp_path,
+             'graded': set()}
+    yield found
+    grading.set()
+    watcher.join()
+    # the attacks did start their processes, and none is left: a daemon's
+    # late write would come 20 s after it began (dead long before)
+    if 'processes' in found['graded']:
+        assert seen, 'the processes attack started none'
     time.sleep(1)
     listeners.stop()
     assert listeners.received == []
     assert alive(token) == []
     assert written_outside(token) == []
     assert guarded() == before
-    assert snapshot(folders.values()) == originals
+    kept = {path: digest for path, digest in originals.items()
+            if any(path.startswith(folder + os.sep)
+                   for folder in folders.values())}
+    assert snapshot(folders.values()) == kept
 
 
 def assert_files_only(name, rows):
@@ -185,6 +204,7 @@ def assert_files_only(name, rows):
 
 def test_make_check_gives_hostile_files_nothing(arena):
     folders = arena['folders']
+    arena['graded'] = set(folders)
     found = cli.check_folders({path: ['0-vanilla']
                                for name, path in folders.items()
                                if name != 'loop'}, ['keras2'], TIMEOUT, 1)
@@ -210,6 +230,7 @@ def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
     folders, root = arena['folders'], arena['root']
     # the loop's time limit is a batch's like make check's (above)
     shutil.rmtree(folders.pop('loop'))
+    arena['graded'] = set(folders)
     honest = root / 'class' / 'honest'
     shutil.copytree(os.path.join(ROOT, 'tests', 'learners', 'functional'),
                     honest)
@@ -281,3 +302,39 @@ def test_the_gradescope_autograder_gives_hostile_files_nothing(
     with open(source / '0-vanilla.py', 'rb') as f:
         assert f.read() == open(os.path.join(ROOT, '0-vanilla.py'),
                                 'rb').read()
+
+
+def test_a_grading_stopped_at_its_total_time_leaves_nothing_running(
+        tmp_path):
+    from test_checker import installed
+    if not installed('.venv'):
+        pytest.skip('no .venv environment: make venv')
+    token = '{:012d}'.format(secrets.randbelow(10 ** 12))
+    submission = tmp_path / 'autograder' / 'submission'
+    submission.mkdir(parents=True)
+    (submission / '0-vanilla.py').write_text(
+        '#!/usr/bin/env python3\n"""Forks a sleep, then loops."""\n'
+        'import tensorflow.keras as keras\n\n'
+        'os = __import__("os")\n'
+        'if os.fork() == 0:\n'
+        '    os.setsid()\n'
+        '    os.execv("/bin/sleep", ["sleep", "1000.{}"])\n'
+        'while True:\n'
+        '    pass\n'.format(token[:6]))
+    seen = []
+    grading = subprocess.Popen(
+        [sys.executable, '-m', 'checker.grade', 'gradescope', '--root',
+         str(tmp_path / 'autograder'), '--engines', 'keras2', '--total',
+         '20'], cwd=ROOT, stdout=subprocess.DEVNULL)
+    while grading.poll() is None:
+        seen += alive(token)
+        time.sleep(0.2)
+    assert grading.returncode == 0
+    assert seen, 'the submission\'s process never started'
+    for _ in range(50):
+        if not alive(token):
+            break
+        time.sleep(0.1)
+    assert alive(token) == []
+    with open(tmp_path / 'autograder' / 'results' / 'results.json') as f:
+        assert 'took longer than 20 s in all' in f.read()

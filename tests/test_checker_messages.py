@@ -44,9 +44,9 @@ def test_kerass_tensor_dumps_are_left_out_of_a_message():
             'dtype=tf.float32, name=None), name=\'Placeholder:0\', '
             'description="created by layer \'tf.cast_2\'"), an intermediate '
             'Keras symbolic input/output, to a TF API.')
-    assert runner.tidy(line) == ('You are passing a symbolic KerasTensor, an '
-                                'intermediate Keras symbolic input/output, to '
-                                'a TF API.')
+    assert runner.tidy(line) == ('You are passing a symbolic KerasTensor, '
+                                 'an intermediate Keras symbolic '
+                                 'input/output, to a TF API.')
 
 
 def test_a_process_that_died_is_said_by_its_last_error_and_the_line(

@@ -1,7 +1,8 @@
 """Hostile submissions (tests/hostile/: each builds no model and attacks
 the grader one way) graded as make check grades a folder, as --batch
 grades a class beside honest classmates, and as the Gradescope autograder
-grades a submission. Each must score no more than its files earn (its
+grades a submission (after its set-up's checker.harden). Each must score no
+more than its files earn (its
 engine checks, but for importing cleanly, all failed or skipped), change
 nothing outside its own copy, send nothing to the listeners the test
 starts on 127.0.0.1, and leave no process running.
@@ -275,16 +276,25 @@ def autograder():
     return os.path.join(ROOT, 'dist', 'gradescope-autograder.zip')
 
 
-@pytest.mark.parametrize('name', ['read-grader', 'classmates',
-                                  'rewrite-checker', 'forge-pipe'])
+@pytest.mark.parametrize('name', ['read-grader', 'forge-pipe'])
 def test_the_gradescope_autograder_gives_hostile_files_nothing(
         arena, autograder, name):
     source = arena['root'] / 'source'
     with zipfile.ZipFile(autograder) as z:
         z.extractall(source)
     os.chmod(source / 'run_autograder', 0o755)
-    # the grader's environment, as setup.sh would have made it
+    # the grader's environment, as setup.sh would have made it, then the
+    # rest of setup.sh as root: the reference files made root's alone
+    # (without making the runner's user on this machine)
     os.symlink(os.path.join(ROOT, '.venv'), source / '.venv')
+    if os.geteuid() == 0:
+        hardened = subprocess.run(
+            [str(source / '.venv' / 'bin' / 'python'), '-m',
+             'checker.harden', '--no-user'], cwd=source,
+            capture_output=True, text=True, timeout=120)
+        assert hardened.stdout.startswith('sandbox: Landlock'), \
+            hardened.stdout + hardened.stderr
+        assert os.stat(source / '0-vanilla.py').st_mode & 0o077 == 0
     root = arena['root'] / 'autograder'
     shutil.copytree(arena['folders'][name], root / 'submission')
     done = subprocess.run([str(source / 'run_autograder')],

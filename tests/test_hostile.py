@@ -1,11 +1,11 @@
 """Hostile submissions (tests/hostile/: each builds no model and attacks
 the grader one way) graded as make check grades a folder, as --batch
 grades a class beside honest classmates, and as the Gradescope autograder
-grades a submission (after its set-up's checker.harden). Each must score no
-more than its files earn (its
-engine checks, but for importing cleanly, all failed or skipped), change
-nothing outside its own copy, send nothing to the listeners the test
-starts on 127.0.0.1, and leave no process running.
+grades a submission (after its set-up's checker.harden). Each must score
+no more than its files earn (its engine checks, but for importing cleanly,
+all failed or skipped), change nothing outside its own copy, send nothing
+to the listeners the test starts on 127.0.0.1, and leave no process
+running.
 
 The grader drives the engines' environments itself, so this runs in the
 Keras 3 suite only (as test_learners.py does)."""

@@ -125,7 +125,7 @@ lock: | $(UVBIN)
 # make check's first-time set-up and its verdict on a learner-style folder,
 # from each Python 3.9 to 3.13 this machine has (environments of their
 # own, made afresh), then from 3.12 alone, offline: results/pythons.json
-# and the README's table
+# and docs/pythons.md's table
 pythons: venv | $(UVBIN)
 	$(PY2) tools/pythons.py --readme
 

@@ -124,10 +124,12 @@ def parse_args(argv=None):
 
 def copy_folder(folder, into):
     """Copies the task files and README.md of folder into into, keeping
-    their modes (a file of 10 MiB or more is left out); returns into."""
+    their modes (a symbolic link, and a file of 10 MiB or more, are left
+    out); returns into."""
     for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
         path = os.path.join(folder, name)
-        if os.path.isfile(path) and os.path.getsize(path) < 10 << 20:
+        if os.path.isfile(path) and not os.path.islink(path) and \
+                os.path.getsize(path) < 10 << 20:
             shutil.copy2(path, os.path.join(into, name))
     return into
 

@@ -125,11 +125,17 @@ def listing(submission, limit=20):
 
 def copy_submission(folder, into):
     """Copies the task files and README.md of folder into into, leaving
-    out any larger than LARGEST bytes; returns {name: the line saying so}
-    for those."""
+    out any larger than LARGEST bytes and any symbolic link (which could
+    name the grader's own files); returns {name: the line saying so} for
+    those."""
     said = {}
     for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
         path = os.path.join(folder, name)
+        if os.path.islink(path):
+            said[name] = ('{} is a symbolic link: it was not followed, and '
+                          'is graded as missing; submit the file itself'
+                          .format(name))
+            continue
         if not os.path.isfile(path):
             continue
         size = os.path.getsize(path)

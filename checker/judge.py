@@ -17,7 +17,7 @@ then believes nothing it can check itself:
   specification's sentences, checker.spec), and for tasks 0 to 2 auto(x)
   against the judge's decoder(encoder(x)).
 - `main_output` is the judge's reading of the lines the main printed, and
-  `seeded_value` compares them with this project's own file's, which a
+  `seeded_value` sets them beside this project's own file's, which a
   runner without any learner's file printed.
 - The other checks (quiet, compiled, regularizer, vae_outputs, vae_loss,
   variants, trains) are the runner's findings, taken only once the models
@@ -42,8 +42,21 @@ RECOMPUTED = ('Dense', 'Conv2D', 'MaxPooling2D', 'UpSampling2D',
               'Dropout', 'BatchNormalization', 'InputLayer')
 
 
+# the most numbers one value of the judge's forward pass may hold (a
+# report describing far larger layers is refused, not computed)
+LARGEST_VALUE = 1 << 24
+
+
 class Unverified(Exception):
     """The runner's report does not hold, or cannot be checked."""
+
+
+def guard(shape, where):
+    """Raises Unverified where a value of shape would be larger than the
+    judge computes."""
+    if int(np.prod([max(int(size), 0) for size in shape])) > LARGEST_VALUE:
+        raise Unverified('{}: an output of shape {}, beyond what the grader '
+                         'recomputes'.format(where, tuple(shape)))
 
 
 def latent_shape(task):
@@ -160,6 +173,8 @@ def conv2d(layer, x, arrays, where):
                          '{}'.format(where, kernel.shape, x.shape))
     if config.get('padding') == 'same':
         x = pad_same(x, kernel.shape[:2], stride)[0]
+    guard((x.shape[0], x.shape[1] // max(stride[0], 1) + 1,
+           x.shape[2] // max(stride[1], 1) + 1, kernel.shape[3]), where)
     out = np.tensordot(windows(np.ascontiguousarray(x), kernel.shape[:2],
                                stride), kernel, axes=([3, 4, 5], [0, 1, 2]))
     if use_bias:
@@ -194,6 +209,8 @@ def up_sample(layer, x, where):
             or x.ndim != 4:
         raise Unverified('{}: only nearest, channels-last upsampling is '
                          'recomputed'.format(where))
+    guard((x.shape[0], x.shape[1] * size[0], x.shape[2] * size[1],
+           x.shape[3]), where)
     return np.repeat(np.repeat(x, size[0], axis=1), size[1], axis=2)
 
 
@@ -245,6 +262,7 @@ def run_layer(layer, inputs, arrays, where):
         if found[0].ndim != 2 or x.shape[-1] != found[0].shape[0]:
             raise Unverified('{}: a kernel of shape {} on inputs of shape '
                              '{}'.format(where, found[0].shape, x.shape))
+        guard(x.shape[:-1] + found[0].shape[1:], where)
         out = x @ found[0] + (found[1] if use_bias else 0.)
         return [activate(layer, out, where)]
     if 'Conv2D' in kinds:
@@ -520,20 +538,24 @@ def structure(task, facts):
 
 
 def seeded_value(task, lines, reference):
-    """A note, not a failure: the printed numbers beside this project's
-    own file's with the same seed, data and one epoch."""
+    """The printed numbers beside this project's own file's with the same
+    seed, data and one epoch: a note only where the learner can act on
+    it (a number that is not finite); other numbers than this project's
+    are no fault (equivalent models print others when their weights are
+    drawn in another order), and say nothing."""
     if reference is None:
         return ('skip', 'skipped: this project\'s own lines could not be '
                 'printed', '')
-    yours, ours = spec.numbers(lines), spec.numbers(reference)
-    if len(yours) == len(ours) and np.allclose(yours, ours, rtol=1e-3,
-                                               atol=1e-5):
-        return None
-    return ('note', 'printed {} where this project\'s {}.py prints {} '
-            'with the same seed, data and one epoch; the grader\'s '
-            'printed numbers differ too when weights are drawn in another '
-            'order, so this is not a fault'.format(
-                ' '.join(lines)[:60], task, ' '.join(reference)[:60]), '')
+    yours = [token for line in lines for token in line.replace(
+        '[', ' ').replace(']', ' ').split()
+        if token.lower().strip(',') in ('nan', '-nan', 'inf', '-inf')]
+    if yours:
+        return ('note', 'the main printed {} where this project\'s {}.py '
+                'prints finite numbers with the same seed, data and one '
+                'epoch'.format(', '.join(sorted(set(yours))), task),
+                'a NaN or an infinity comes from a loss that overflows: a '
+                'sigmoid output, a log variance, a scale exp(log_var / 2)')
+    return None
 
 
 def text(value):
@@ -561,6 +583,18 @@ def claims(task, frames):
                     isinstance(line, str) for line in header['lines']):
             lines = [line[:LONGEST] for line in header['lines'][:200]]
     return found, models, lines
+
+
+def checked(function, *arguments):
+    """Returns function(*arguments); a report so malformed that reading it
+    raised anything but Unverified raises Unverified, saying so."""
+    try:
+        return function(*arguments)
+    except Unverified:
+        raise
+    except Exception as error:
+        raise Unverified('the runner\'s report is malformed ({}: {})'.format(
+            type(error).__name__, str(error)[:200])) from None
 
 
 def outcome_result(check, outcome):
@@ -611,7 +645,7 @@ def verdicts(task, frames, drawn, problem=None, reference=None):
                 if models is None:
                     raise Unverified('the runner sent no evidence of its '
                                      'models')
-                facts = verify(task, models, drawn)
+                facts = checked(verify, task, models, drawn)
                 decided[check] = found[check]
             except Unverified as error:
                 decided[check] = static.result(
@@ -620,7 +654,11 @@ def verdicts(task, frames, drawn, problem=None, reference=None):
                     'outputs from their layers and weights; build them '
                     'from the layers the specification names')
         elif check == 'structure':
-            decided[check] = outcome_result(check, structure(task, facts))
+            try:
+                outcome = checked(structure, task, facts)
+            except Unverified as error:
+                outcome = str(error)
+            decided[check] = outcome_result(check, outcome)
         else:
             decided[check] = found[check]
     if decided.get('structure', {}).get('verdict') == 'fail':

@@ -17,7 +17,7 @@ import numpy as np
 # the most one frame's header, one array and one conversation may hold
 HEADER_LIMIT = 1 << 20
 ARRAY_LIMIT = 64 << 20
-TOTAL_LIMIT = 512 << 20
+TOTAL_LIMIT = 256 << 20
 LENGTH = struct.Struct('<Q')
 
 

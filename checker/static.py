@@ -110,28 +110,65 @@ def check_pycodestyle(path, shown=3):
     note = '' if pycodestyle.__version__ == PYCODESTYLE else \
         ' (pycodestyle {} here, the school uses {})'.format(
             pycodestyle.__version__, PYCODESTYLE)
-    return result('pycodestyle', 'fail', '{} violation{}{}: {}'.format(
+    return result('pycodestyle', 'fail', '{} violation{}{}{}: {}'.format(
         len(lines), 's' if len(lines) > 1 else '', note,
-        '; '.join(lines[:shown])))
+        ', the first {}'.format(shown) if len(lines) > shown else '',
+        '; '.join(lines[:shown])), 'pycodestyle {} lists them all'.format(
+            os.path.basename(path)) if len(lines) > shown else '')
+
+
+DEFINITIONS = (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def definitions(tree):
+    """Returns (what the grader reaches through __doc__: the module's
+    classes and functions and their classes' methods, at any depth of
+    classes; what it does not: functions defined inside functions)."""
+    reached, nested = [], []
+
+    def visit(node, inside_function):
+        """Sorts the definitions below node."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, DEFINITIONS):
+                (nested if inside_function else reached).append(child)
+                visit(child, inside_function or not isinstance(
+                    child, ast.ClassDef))
+            else:
+                visit(child, inside_function)
+    visit(tree, False)
+    return reached, nested
+
+
+def named(node):
+    """Returns 'function f (line 3)' or 'class C (line 1)'."""
+    return '{} {} (line {})'.format(
+        'class' if isinstance(node, ast.ClassDef) else 'function',
+        node.name, node.lineno)
 
 
 def check_documented(tree):
     """The module, every class and every function (methods included) have
-    a docstring, as `__import__(...).__doc__` would see it."""
+    a docstring that is not blank, as `__import__(...).__doc__` would see
+    it; a function defined inside another, which the grader cannot reach,
+    only earns a note."""
     missing = []
     if not ast.get_docstring(tree):
         missing.append('the module')
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.ClassDef, ast.FunctionDef,
-                             ast.AsyncFunctionDef)) \
-                and not ast.get_docstring(node):
-            kind = 'class' if isinstance(node, ast.ClassDef) else 'function'
-            missing.append('{} {} (line {})'.format(kind, node.name,
-                                                    node.lineno))
+    reached, nested = definitions(tree)
+    missing += [named(node) for node in reached
+                if not ast.get_docstring(node)]
     if missing:
-        return result('documented', 'fail', 'no docstring: {}; the '
-                      'specification asks for one on the module, every '
-                      'class and every function'.format(', '.join(missing)))
+        return result('documented', 'fail', 'no docstring (or a blank '
+                      'one): {}; the specification asks for one on the '
+                      'module, every class and every function'.format(
+                          ', '.join(missing)))
+    inner = [named(node) for node in nested if not ast.get_docstring(node)]
+    if inner:
+        return result('documented', 'note', 'no docstring: {}, defined '
+                      'inside another function, where the grader\'s '
+                      '__doc__ checks do not reach (not counted)'.format(
+                          ', '.join(inner)), 'a docstring there costs a '
+                      'line and reads well')
     return result('documented')
 
 
@@ -140,20 +177,26 @@ def check_imports(tree):
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += ['import {}{}'.format(alias.name, ' as ' + alias.asname
-                                           if alias.asname else '')
+            found += [('import {}{}'.format(alias.name, ' as ' + alias.asname
+                                            if alias.asname else ''),
+                       node.lineno)
                       for alias in node.names
                       if (alias.name, alias.asname) !=
                       ('tensorflow.keras', 'keras')]
         elif isinstance(node, ast.ImportFrom):
-            found.append('from {} import {}'.format(
+            found.append(('from {} import {}'.format(
                 '.' * node.level + (node.module or ''),
-                ', '.join(alias.name for alias in node.names)))
+                ', '.join(alias.name for alias in node.names)), node.lineno))
     if found:
-        return result('imports', 'fail', '{} (line {}); the only import '
-                      'allowed is {!r}'.format(
-                          found[0], first_import_line(tree), ALLOWED_IMPORT),
-                      import_hint(found[0]))
+        found.sort(key=lambda item: item[1])
+        return result('imports', 'fail', '{}; the only import allowed is '
+                      '{!r}'.format(', '.join(
+                          '{} (line {})'.format(*item) for item in found),
+                          ALLOWED_IMPORT),
+                      '; '.join(dict.fromkeys(
+                          hint for hint in (import_hint(statement)
+                                            for statement, _ in found)
+                          if hint)))
     return result('imports')
 
 
@@ -249,31 +292,37 @@ def vermin_violations(path):
     return found
 
 
-def first_import_line(tree):
-    """Returns the line of the first import that is not the allowed one."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) or (
-                isinstance(node, ast.Import) and any(
-                    (a.name, a.asname) != ('tensorflow.keras', 'keras')
-                    for a in node.names)):
-            return node.lineno
-    return 0
-
-
 def check_file(folder, task):
     """Returns the results of FILE_CHECKS for the task's file in folder."""
     path = os.path.join(folder, task + '.py')
+    if os.path.islink(path):
+        return [result('exists', 'fail', '{}.py is a symbolic link: the '
+                       'checker does not follow it (it could name any file '
+                       'of the machine); put the file itself there'.format(
+                           task))]
     if not os.path.isfile(path):
         return [result('exists', 'fail', 'no {}.py in {}'.format(task,
                                                                  folder))]
     with open(path, 'rb') as f:
         data = f.read()
+    try:
+        data.decode('utf-8')
+        binary = b'\0' in data
+    except UnicodeDecodeError as error:
+        binary = error
+    if binary:
+        return [result('exists', 'fail', '{}.py is not Python text: {} (a '
+                       'binary file, or text in another encoding); save it '
+                       'as UTF-8 text'.format(task, 'it holds NUL bytes'
+                                              if binary is True else
+                                              'byte {} is not UTF-8'.format(
+                                                  binary.start)))]
     results = [result('exists'), check_shebang(data), check_newline(data),
                check_executable(path), check_pycodestyle(path)]
     try:
         tree = parse(data, filename=path)
         results.append(check_python39(data, path))
-    except (SyntaxError, ValueError) as error:
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         line = getattr(error, 'lineno', None)
         message = 'the file does not parse: {}{}'.format(
             getattr(error, 'msg', error), ' (line {})'.format(line)

@@ -166,6 +166,51 @@ def test_more_static_defects(tmp_path):
         'skipped: waits on exists, which failed'
 
 
+def test_lists_name_every_mistake_and_odd_files_get_one_line(tmp_path):
+    folder = folder_with(tmp_path, {
+        # more violations than shown: the first three, and how to see all
+        '0-vanilla': replace('    return encoder, decoder, auto',
+                             '    return encoder,decoder,auto ;x=1;y=2'),
+        # two forbidden imports, each with its line
+        '1-sparse': replace('import tensorflow.keras as keras\n',
+                            'import tensorflow.keras as keras\n'
+                            'import numpy as np\nimport os\n'),
+    })
+    with open(folder / '3-variational.py', 'wb') as f:
+        f.write(b'#!/usr/bin/env python3\n\x89PNG\r\n\x1a\n\xff\xfe')
+    rows = check(folder, '--engines')
+    style = rows['0-vanilla', '', 'pycodestyle']
+    total = int(style['message'].split()[0])
+    assert total > 3
+    assert style['message'].startswith('{} violations, the first 3: line '
+                                       .format(total))
+    assert style['message'].count('; line ') == 2
+    assert style['hint'] == 'pycodestyle 0-vanilla.py lists them all'
+    imports = rows['1-sparse', '', 'imports']['message']
+    assert imports.startswith('import numpy as np (line 4), import os '
+                              '(line 5); the only import allowed is')
+    odd = rows['3-variational', '', 'exists']
+    assert odd['verdict'] == 'fail'
+    assert odd['message'] == ('3-variational.py is not Python text: byte 23 '
+                              'is not UTF-8 (a binary file, or text in '
+                              'another encoding); save it as UTF-8 text')
+    from checker import static
+    tree = static.parse(
+        '"""Module."""\n\n\ndef outer():\n    """  """\n    def inner():'
+        '\n        return 1\n    return inner\n'.encode())
+    blank = static.check_documented(tree)
+    assert blank['verdict'] == 'fail'
+    assert 'function outer (line 4)' in blank['message']
+    assert 'inner' not in blank['message']
+    tree = static.parse(
+        '"""Module."""\n\n\ndef outer():\n    """Outer."""\n    def '
+        'inner():\n        return 1\n    return inner\n'.encode())
+    nested = static.check_documented(tree)
+    assert nested['verdict'] == 'note'
+    assert nested['message'].startswith('no docstring: function inner '
+                                        '(line 6), defined inside another')
+
+
 # the decoder's upsampled convolutions and their activation
 CONV_DECODER = ("        x = keras.layers.Conv2D(n_filters, (3, 3), "
                 "padding='same',\n                                "

@@ -210,3 +210,15 @@ def test_a_notes_problem_is_cut_at_a_word_without_its_hint():
     assert short.endswith('word...') and len(short) <= 200
     assert 'hint' not in short
     assert runner.shortened('raised X; hint: y') == 'raised X'
+
+
+def test_seeded_value_speaks_only_of_what_the_learner_can_fix():
+    from checker import judge
+    ours = ['0.12297803']
+    assert judge.seeded_value('0-vanilla', ['0.5'], ours) is None
+    assert judge.seeded_value('0-vanilla', ours, ours) is None
+    verdict, message, hint = judge.seeded_value('0-vanilla', ['nan'], ours)
+    assert verdict == 'note'
+    assert message.startswith('the main printed nan where this project')
+    assert 'overflows' in hint
+    assert judge.seeded_value('0-vanilla', ['0.5'], None)[0] == 'skip'

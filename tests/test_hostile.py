@@ -102,6 +102,12 @@ def hostile_folders(into, token, ports):
         (into / name / 'README.md').write_text(
             'token {} tcp {} udp {}\n'.format(token, *ports))
         found[name] = str(into / name)
+    # a submission whose task file is a link to the grader's own
+    found['symlink'] = str(into / 'symlink')
+    os.mkdir(found['symlink'])
+    os.symlink(os.path.join(ROOT, '0-vanilla.py'),
+               os.path.join(found['symlink'], '0-vanilla.py'))
+    (into / 'symlink' / 'README.md').write_text('# a link\n')
     return found
 
 
@@ -218,13 +224,15 @@ def test_make_check_gives_hostile_files_nothing(arena):
         assert builds['verdict'] in ('fail', 'skip'), (name, builds)
     said = {name: [r for r in found[path] if r['verdict'] == 'fail' and
                    r['engine']][0]['message']
-            for name, path in folders.items()}
+            for name, path in folders.items() if name != 'symlink'}
     assert 'every weight of its kernel is 0' in said['forge-pipe']
     assert 'took longer than 8 s' in said['loop']
     assert 'MiB allowed (--memory)' in said['memory']
     assert 'File too large' in said['big-file']
     assert 'ended (status 0) before this check reported' in \
         said['exit-early']
+    assert [r['verdict'] for r in found[folders['symlink']]
+            if r['check'] == 'exists'] == ['fail']
 
 
 def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
@@ -276,7 +284,7 @@ def autograder():
     return os.path.join(ROOT, 'dist', 'gradescope-autograder.zip')
 
 
-@pytest.mark.parametrize('name', ['read-grader', 'forge-pipe'])
+@pytest.mark.parametrize('name', ['read-grader', 'forge-pipe', 'symlink'])
 def test_the_gradescope_autograder_gives_hostile_files_nothing(
         arena, autograder, name):
     source = arena['root'] / 'source'
@@ -296,7 +304,8 @@ def test_the_gradescope_autograder_gives_hostile_files_nothing(
             hardened.stdout + hardened.stderr
         assert os.stat(source / '0-vanilla.py').st_mode & 0o077 == 0
     root = arena['root'] / 'autograder'
-    shutil.copytree(arena['folders'][name], root / 'submission')
+    shutil.copytree(arena['folders'][name], root / 'submission',
+                    symlinks=True)
     done = subprocess.run([str(source / 'run_autograder')],
                           env=dict(os.environ, AUTOGRADER_ROOT=str(root)),
                           capture_output=True, text=True, timeout=300)

@@ -177,9 +177,18 @@ def install(uv, folder, part, name, fresh):
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='3')
     # the imports write bytecode even where PYTHONDONTWRITEBYTECODE is set
     env.pop('PYTHONDONTWRITEBYTECODE', None)
+    # TensorFlow's start-up lines (oneDNN's, absl's) are not the user's
+    # business: what an import prints shows only where it fails
     imports = [subprocess.Popen([python, '-c', statement], cwd=ROOT,
-                                env=env) for statement in warm]
-    return max([process.wait() for process in imports] + [0])
+                                env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE,
+                                universal_newlines=True)
+               for statement in warm]
+    for process in imports:
+        _, said = process.communicate()
+        if process.returncode:
+            sys.stderr.write(said)
+    return max([process.returncode for process in imports] + [0])
 
 
 def which(uv, name, part, pythons, folder, optional):

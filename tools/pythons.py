@@ -11,7 +11,7 @@ cache).
 
 Writes results/pythons.json (each run: the Pythons each environment got,
 the set-up's and the check's wall time, the score, what was said about a
-missing Python) and the README's table between its markers.
+missing Python) and the table of docs/pythons.md between its markers.
 """
 import argparse
 import os
@@ -130,7 +130,7 @@ def offline_env(python, work):
 
 
 def render(record):
-    """Returns the README's section: one row per run."""
+    """Returns docs/pythons.md's section: one row per run."""
     begin, end = report.markers('pythons', 'make pythons')
     rows = []
     for run in record['runs']:
@@ -165,16 +165,16 @@ def render(record):
 
 def main(argv=None):
     """Runs every Python found, then the offline ones; writes the record
-    and the README's table."""
+    and docs/pythons.md's table."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--json', default='results/pythons.json')
-    parser.add_argument('--readme', nargs='?', const='README.md')
+    parser.add_argument('--readme', nargs='?', const='docs/pythons.md')
     parser.add_argument('--runs', nargs='+', metavar='RUN',
                         help='only these runs (3.9 ... 3.13, 3.9-offline, '
                         '3.12-offline), the '
                         'others kept from the record')
     parser.add_argument('--render', action='store_true',
-                        help='only rewrite the README from the record')
+                        help='only rewrite docs/pythons.md from the record')
     args = parser.parse_args(argv)
     if not args.render:
         work = os.path.join(ROOT, '.cache', 'pythons')

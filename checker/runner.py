@@ -151,7 +151,10 @@ def first_line(text):
 
 
 def tidy(line):
-    """Returns line without the tensors Keras dumps into its messages."""
+    """Returns line without the tensors Keras dumps into its messages, its
+    colour codes and its memory addresses."""
+    line = re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', line)
+    line = re.sub(r' (object )?at 0x[0-9a-fA-F]+', '', line)
     line = line.split(' Inputs received:')[0]
     if len(line) > 160 and '. ' in line[40:]:
         line = line[:line.index('. ', 40) + 1]
@@ -198,33 +201,48 @@ def crash_text(error):
     return text + (' (at {})'.format(frame) if frame else '')
 
 
+# known errors: (the error's pattern, the fix, and what the learner's file
+# must show for that fix to be the cause: None where the error alone says)
 KNOWN_ERRORS = (
+    (r'.', 'output_shape=(latent_dims,): a tuple of one needs its comma '
+     '(output_shape=(latent_dims) is a number)',
+     r'output_shape\s*=\s*\(\s*[\w.]+\s*\)'),
+    (r'Inputs to a layer should be tensors|should be a tensor', 'a layer '
+     'made but never called on its input: x = keras.layers.Dense(...)(x), '
+     'the input in the second parentheses', None),
     (r'expects 1 input\(s\), but it received 3 input', 'the decoder is '
      'called on all three encoder outputs: call it on z alone, '
-     'decoder(encoder(inputs)[0])'),
+     'decoder(encoder(inputs)[0])', None),
     (r'KerasTensor|symbolic|backend\' has no attribute',
      'on Keras 3, compute the KL term inside a custom layer\'s call() and '
      'add it there with self.add_loss(...); Model.add_loss and '
-     'keras.backend ops on symbolic Keras tensors work on Keras 2 only'
-     if hasattr(keras, 'ops') else 'a loss function may use only y_true '
-     'and y_pred: one that uses the encoder\'s tensors (the mean, the log '
+     'keras.backend ops on symbolic Keras tensors work on Keras 2 only',
+     r'add_loss' if hasattr(keras, 'ops') else r'(?!)'),
+    (r'KerasTensor|symbolic', 'a loss function may use only y_true and '
+     'y_pred: one that uses the encoder\'s tensors (the mean, the log '
      'variance) from autoencoder() fails on TensorFlow 2.15; add the KL '
      'term with self.add_loss(...) in a layer\'s call(), or with '
-     'auto.add_loss(...)'),
+     'auto.add_loss(...)', r'loss\s*=\s*[A-Za-z_][\w.]*\s*[,)]'
+     if not hasattr(keras, 'ops') else r'(?!)'),
     (r"shape=\d+|Cannot convert '\d+' to a shape|Cannot iterate over a "
      r"shape with unknown rank|'numpy.int64' object is not iterable|"
      r"'int' object is not iterable", 'give keras.Input a tuple: '
-     'keras.Input(shape=(input_dims,))'),
+     'keras.Input(shape=(input_dims,))', None),
     (r'Received: units=|Unrecognized type', 'convert sizes with int(...) '
-     'before giving them to a layer'),
+     'before giving them to a layer', None),
 )
+# the text of the task file being checked (the known errors' causes are
+# looked for there)
+SOURCE = {'text': ''}
 
 
 def hint_for(error):
-    """Returns the known fix of an error, or ''."""
+    """Returns the known fix of an error whose cause the learner's file
+    shows, or ''."""
     text = str(error)
-    for pattern, hint in KNOWN_ERRORS:
-        if re.search(pattern, text):
+    for pattern, hint, cause in KNOWN_ERRORS:
+        if re.search(pattern, text) and (
+                cause is None or re.search(cause, SOURCE['text'])):
             return hint
     return ''
 
@@ -772,6 +790,10 @@ def vae_outputs(models, seen):
     # between the latent dimensions (0 to 2), so that the form of the
     # scale and the spread of epsilon can be told apart
     mean_layer, log_var_layer = heads(encoder, roles)
+    if mean_layer is log_var_layer:
+        return 'the mean and the log variance come from one layer ({}{}) ' \
+            'called twice: they are equal; make a layer for each'.format(
+                type(mean_layer).__name__, site(mean_layer))
     latent = int(encoder.outputs[roles['log_var']].shape[-1])
     undo = [shifted(mean_layer, 2.),
             shifted(log_var_layer, np.linspace(0., 2., latent))]
@@ -780,7 +802,7 @@ def vae_outputs(models, seen):
             encoder.inputs[0].shape[-1]),), 1), 2000, axis=0)
         found = forward(encoder, x)
     finally:
-        for step in undo:
+        for step in reversed(undo):
             step()
     z, mean, log_var = (found[roles[r]].astype(np.float64)
                         for r in spec.ROLES)
@@ -843,9 +865,29 @@ def latent_varies(log_var):
     return row.size > 1 and float(row.max() - row.min()) > 1.
 
 
+def every_layer(model):
+    """Returns the ids of model's layers and of its nested models'."""
+    found = set()
+    for layer in model.layers:
+        found.add(id(layer))
+        if isinstance(layer, keras.Model):
+            found |= every_layer(layer)
+    return found
+
+
 def decoded_problems(models, roles):
     """Returns a problem when auto does not decode the sampled z."""
     encoder, decoder, auto = models
+    within = every_layer(auto)
+    apart = [name for name, model in (('encoder', encoder),
+                                      ('decoder', decoder))
+             if id(model) not in within and
+             not every_layer(model) <= within]
+    if apart:
+        return ['auto{} is not made of the returned {}: its layers are '
+                'others, so training auto leaves the returned models '
+                'untrained; auto = keras.Model(inputs, decoder(encoder('
+                'inputs)[0]))'.format(site(auto), ' and '.join(apart))]
     x = images('3-variational', (784,), 16, seed=3)
     first = forward(auto, x)
     if not np.allclose(first, forward(auto, x)):
@@ -915,6 +957,9 @@ def vae_loss(models, seen):
     the outputs as vae_outputs found them; a wrong loss is named by the
     usual mistake its value matches."""
     encoder, decoder, auto = models
+    if not every_layer(encoder) | every_layer(decoder) <= every_layer(auto):
+        return 'auto is not made of the returned encoder and decoder (see ' \
+            'vae_outputs), so its loss cannot be set beside theirs'
     roles = seen['roles'] or dict(zip(spec.ROLES, range(3)))
     first = [layer for layer in live_layers(decoder)
              if len(layer.get_weights()) == 2][0]
@@ -936,18 +981,26 @@ def vae_loss(models, seen):
     expected = r['sum'] + k['kl']
     if np.isclose(loss, expected, rtol=1e-3):
         return None
-    matches = [(rn, kn) for rn, _ in RECONSTRUCTIONS for kn, _ in KLS
+    # each reconstruction and KL term, alone or together, and with the
+    # compiled per-pixel cross-entropy on top (add_loss of the whole loss,
+    # then compile(loss='binary_crossentropy') as well)
+    matches = [(rn, kn, extra) for extra in (0., r['mean'])
+               for rn, _ in RECONSTRUCTIONS for kn, _ in KLS
                if (rn, kn) != ('none', 'none')
-               and np.isclose(loss, r[rn] + k[kn], rtol=1e-3)]
+               and np.isclose(loss, r[rn] + k[kn] + extra, rtol=1e-4)]
     words = dict(RECONSTRUCTIONS), dict(KLS)
     if matches:
-        rn, kn = matches[0]
+        rn, kn, extra = matches[0]
         found = 'it matches {} plus {}'.format(words[0][rn], words[1][kn]) \
             if kn != 'none' else 'it matches {}, with no KL term'.format(
                 words[0][rn])
         if rn == 'none':
             found = 'it matches {} alone, with no cross-entropy'.format(
                 words[1][kn])
+        if extra:
+            found += ', plus the cross-entropy averaged over the pixels ' \
+                'that compile(loss=...) adds on top of add_loss: compile ' \
+                'with no loss where add_loss holds the whole loss'
     else:
         found = 'it matches none of the usual mistakes (the cross-entropy ' \
             'summed over the pixels is {:.3f} of it, the KL term ' \
@@ -1018,20 +1071,34 @@ def variants(task, module, penalty):
         problem = variant_problem(task, module, arguments, penalty)
         if problem:
             return 'autoencoder{}: {}'.format(shown(arguments), problem)
-    notes = []
+    notes, typed = [], True
     for arguments in ROBUST[task]:
         problem = variant_problem(task, module, arguments, penalty)
         if problem:
             notes.append('autoencoder{}: {}'.format(shown(arguments),
                                                     shortened(problem)))
+            # numpy integers and arrays, tuples: the same sizes in other
+            # types; the rest (one filter, no hidden layer, lambtha 0 or
+            # 1) are other sizes, whose models break
+            typed = typed and shown(plain_arguments(arguments)) != \
+                shown(arguments)
     if notes:
         return ('note', 'beyond what the specification passes (not a '
                 'fault): ' + '; '.join(notes[:2]) + (
                     ' (and {} more)'.format(len(notes) - 2)
-                    if len(notes) > 2 else ''), 'the specification\'s '
-                'mains pass plain ints and lists; nothing to fix for the '
-                'grader')
+                    if len(notes) > 2 else ''),
+                'the specification\'s mains pass plain ints and lists; '
+                'int(...) and list(...) of the arguments accept the rest'
+                if typed else 'the grader does not pass these, and the '
+                'models above break on them: build each layer from the '
+                'arguments, whatever their number')
     return None
+
+
+def plain_arguments(arguments):
+    """Returns arguments with numpy integers, arrays and tuples as ints
+    and lists (lambtha as it is)."""
+    return tuple(plain(a) for a in arguments[:3]) + tuple(arguments[3:])
 
 
 def shortened(problem, most=200):
@@ -1269,6 +1336,11 @@ def check_task(task, probe, challenge):
     keras.backend.clear_session()
     SITES.clear()
     COMPILED.clear()
+    try:
+        with open(os.path.join(FOLDER, task + '.py'), errors='replace') as f:
+            SOURCE['text'] = f.read()
+    except OSError:
+        SOURCE['text'] = ''
     module, outcome = import_task(task, FOLDER)
     probe.run('imports_cleanly', lambda: outcome)
     if module is None:

@@ -283,11 +283,17 @@ def test_the_command_exits_1_and_writes_gradescopes_schema(tmp_path,
     table = capsys.readouterr().out
     assert 'FAIL 2-convolutional          exists: no 2-convolutional.py ' \
         'in' in table
+    # what the learner's code ran under first (here: no engine), then the
+    # grader's table
+    sandbox, table = table.split('\n', 1)
+    assert sandbox == 'sandbox: no engine run (the file checks alone)'
     assert table.startswith('== TensorFlow 2.15 / Keras 2, the grader\'s '
                             'engine: these checks make the score')
     import json
     report = json.loads((tmp_path / 'results.json').read_text())
-    assert set(report) == {'score', 'max_score', 'execution_time', 'tests'}
+    assert set(report) == {'score', 'max_score', 'execution_time', 'tests',
+                           'output'}
+    assert report['output'] == sandbox
     test = [t for t in report['tests'] if t['name'] ==
             '2-convolutional: exists'][0]
     assert (test['status'], test['score'], test['max_score']) == \

@@ -222,3 +222,30 @@ def test_seeded_value_speaks_only_of_what_the_learner_can_fix():
     assert message.startswith('the main printed nan where this project')
     assert 'overflows' in hint
     assert judge.seeded_value('0-vanilla', ['0.5'], None)[0] == 'skip'
+
+
+def test_a_message_holds_no_colour_codes_and_no_memory_addresses():
+    line = ('ValueError: \x1b[1mInputs to a layer should be tensors. Got '
+            "'<keras.src.layers.core.dense.Dense object at 0x7f3a2c1d9e50>'"
+            '\x1b[0m')
+    assert runner.tidy(line) == ('ValueError: Inputs to a layer should be '
+                                 "tensors. Got '<keras.src.layers.core."
+                                 "dense.Dense>'")
+
+
+def test_a_hint_comes_only_where_the_learners_file_shows_its_cause():
+    closure = TypeError('You are passing a symbolic KerasTensor to a TF '
+                        'API')
+    runner.SOURCE['text'] = 'auto.compile(optimizer="adam", loss=vae_loss)'
+    assert 'y_true and y_pred' in runner.hint_for(closure) or \
+        hasattr(runner.keras, 'ops')
+    runner.SOURCE['text'] = ('z = keras.layers.Lambda(sample, output_shape='
+                             '(latent_dims))([mu, log_var])')
+    assert runner.hint_for(closure).startswith(
+        'output_shape=(latent_dims,): a tuple of one needs its comma')
+    runner.SOURCE['text'] = 'auto.compile(optimizer="adam")'
+    assert runner.hint_for(closure) == ''
+    never_called = ValueError("Inputs to a layer should be tensors. Got "
+                              "'<Dense>'")
+    assert 'never called on its input' in runner.hint_for(never_called)
+    runner.SOURCE['text'] = ''

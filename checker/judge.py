@@ -511,8 +511,11 @@ def check_gradients(model, given, seed, frame, name, mine, epsilon=1e-6):
                                       direction[weight])))
         derivative = sum(terms)
         scale = sum(abs(term) for term in terms)
-        if not abs(derivative - differences) <= 1e-2 * abs(differences) + \
-                1e-3 * scale + 1e-9:
+        # float32 engines (oneDNN on some hosts) give gradients within a
+        # few tenths of a percent of float64 finite differences; a model
+        # other than the reported one is off by its whole size
+        if not abs(derivative - differences) <= 5e-2 * abs(differences) + \
+                1e-2 * scale + 1e-9:
             raise Unverified('{}: the gradients reported are not its '
                              'layers\' ({:.6g} against {:.6g} along the '
                              'grader\'s direction)'.format(

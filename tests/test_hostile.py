@@ -7,8 +7,8 @@ all failed or skipped), change nothing outside its own copy, send nothing
 to the listeners the test starts on 127.0.0.1, and leave no process
 running.
 
-The grader drives the engines' environments itself, so this runs in the
-Keras 3 suite only (as test_learners.py does)."""
+The grader drives the engines' environments itself: the batch runs in
+the Keras 2 suite, the rest in the Keras 3 suite."""
 import csv
 import hashlib
 import json
@@ -27,8 +27,12 @@ import pytest
 from conftest import KERAS_3, ROOT, TASKS
 from checker import cli, sandbox
 
-pytestmark = pytest.mark.skipif(not KERAS_3, reason='runs in the Keras 3 '
-                                'suite')
+# the suites run side by side: the batch in the Keras 2 suite, the rest in
+# the Keras 3 suite (which has the shorter list)
+keras2_suite = pytest.mark.skipif(KERAS_3, reason='runs in the Keras 2 '
+                                  'suite')
+keras3_suite = pytest.mark.skipif(not KERAS_3, reason='runs in the Keras 3 '
+                                  'suite')
 HOSTILE_ROOT = os.path.join(ROOT, 'tests', 'hostile')
 HOSTILE = sorted(name for name in os.listdir(HOSTILE_ROOT)
                  if os.path.isdir(os.path.join(HOSTILE_ROOT, name)))
@@ -209,6 +213,7 @@ def assert_files_only(name, rows):
             assert row['verdict'] not in ('pass', 'note'), (name, row)
 
 
+@keras3_suite
 def test_make_check_gives_hostile_files_nothing(arena):
     folders = arena['folders']
     arena['graded'] = set(folders)
@@ -235,6 +240,7 @@ def test_make_check_gives_hostile_files_nothing(arena):
             if r['check'] == 'exists'] == ['fail']
 
 
+@keras2_suite
 def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
     folders, root = arena['folders'], arena['root']
     # the loop's time limit is a batch's like make check's (above)
@@ -284,6 +290,7 @@ def autograder():
     return os.path.join(ROOT, 'dist', 'gradescope-autograder.zip')
 
 
+@keras3_suite
 @pytest.mark.parametrize('name', ['read-grader', 'forge-pipe', 'symlink'])
 def test_the_gradescope_autograder_gives_hostile_files_nothing(
         arena, autograder, name):
@@ -323,6 +330,7 @@ def test_the_gradescope_autograder_gives_hostile_files_nothing(
                                 'rb').read()
 
 
+@keras3_suite
 def test_a_grading_stopped_at_its_total_time_leaves_nothing_running(
         tmp_path):
     from test_checker import installed

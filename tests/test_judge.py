@@ -1,0 +1,158 @@
+"""The judge's own arithmetic (checker.judge), without an engine: its numpy
+layers against hand computations, and its refusal of reports that do not
+hold (outputs or gradients that are not the layers', one-valued kernels,
+malformed or oversized descriptions)."""
+import numpy as np
+import pytest
+
+from checker import judge
+
+
+def dense(units, activation, weights):
+    """A Dense layer's description."""
+    return {'class': 'Dense', 'kinds': ['Dense'], 'site': None,
+            'config': {'units': units, 'activation': activation,
+                       'use_bias': True}, 'weights': weights}
+
+
+def stack(names, sizes, activations, rng):
+    """A model of Dense layers, its description and random weights."""
+    layers, nodes, arrays = [], [], {}
+    for index, (fan_in, units) in enumerate(zip(sizes, sizes[1:])):
+        kernel, bias = '{}.{}.0'.format(names, index), \
+            '{}.{}.1'.format(names, index)
+        arrays[kernel] = rng.standard_normal((fan_in, units))
+        arrays[bias] = rng.standard_normal(units)
+        layers.append(dense(units, activations[index], [kernel, bias]))
+        nodes.append({'layer': index, 'inputs': [
+            ['input', 0] if index == 0 else ['node', index - 1, 0]]})
+    return {'class': 'Functional', 'kinds': ['Model'], 'site': None,
+            'inputs': [[None, sizes[0]]], 'outputs': [[None, sizes[-1]]],
+            'layers': layers, 'nodes': nodes,
+            'outputs_from': [['node', len(nodes) - 1, 0]]}, arrays
+
+
+def test_dense_layers_against_a_hand_computation():
+    rng = np.random.default_rng(0)
+    model, arrays = stack('m', [4, 3, 2], ['relu', 'sigmoid'], rng)
+    x = rng.random((5, 4))
+    hidden = np.maximum(x @ arrays['m.0.0'] + arrays['m.0.1'], 0)
+    by_hand = 1 / (1 + np.exp(-(hidden @ arrays['m.1.0'] + arrays['m.1.1'])))
+    [found] = judge.forward(model, [x], arrays)
+    np.testing.assert_allclose(found, by_hand, rtol=1e-12)
+
+
+def test_a_convolution_pooling_and_upsampling_against_loops():
+    rng = np.random.default_rng(1)
+    x = rng.random((2, 5, 4, 3))
+    kernel, bias = rng.standard_normal((3, 3, 3, 2)), rng.standard_normal(2)
+    layer = {'class': 'Conv2D', 'kinds': ['Conv2D'], 'site': None,
+             'config': {'filters': 2, 'kernel_size': [3, 3], 'strides': [1, 1],
+                        'padding': 'same', 'activation': 'linear',
+                        'use_bias': True}, 'weights': ['k', 'b']}
+    [found] = judge.run_layer(layer, [x], {'k': kernel, 'b': bias}, 'c')
+    padded = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])
+    by_hand = np.zeros((2, 5, 4, 2))
+    for n in range(2):
+        for i in range(5):
+            for j in range(4):
+                by_hand[n, i, j] = np.tensordot(
+                    padded[n, i:i + 3, j:j + 3], kernel, axes=3) + bias
+    np.testing.assert_allclose(found, by_hand, rtol=1e-12)
+    valid = dict(layer, config=dict(layer['config'], padding='valid'))
+    [found] = judge.run_layer(valid, [x], {'k': kernel, 'b': bias}, 'c')
+    np.testing.assert_allclose(found, by_hand[:, 1:4, 1:3], rtol=1e-12)
+    pool = {'class': 'MaxPooling2D', 'kinds': ['MaxPooling2D'], 'site': None,
+            'config': {'pool_size': [2, 2], 'padding': 'same'}}
+    [pooled] = judge.run_layer(pool, [x], {}, 'p')
+    # 5 rows pool into 3 with same padding: the last row alone
+    assert pooled.shape == (2, 3, 2, 3)
+    assert pooled[1, 2, 1, 2] == x[1, 4, 2:4, 2].max()
+    assert pooled[0, 0, 0, 0] == x[0, :2, :2, 0].max()
+    up = {'class': 'UpSampling2D', 'kinds': ['UpSampling2D'], 'site': None,
+          'config': {'size': [2, 2]}}
+    [bigger] = judge.run_layer(up, [x], {}, 'u')
+    assert bigger.shape == (2, 10, 8, 3)
+    assert (bigger[:, 1::2, 1::2] == x).all()
+
+
+def evidence(rng, drawn, task='0-vanilla'):
+    """A made-up model of random weights and the report an honest runner
+    would send of it: its outputs and its gradients, computed here."""
+    encoder, arrays = stack('encoder', [784, 16, 32], ['relu', 'relu'], rng)
+    decoder, more = stack('decoder', [32, 16, 784], ['relu', 'sigmoid'], rng)
+    arrays.update(more)
+    frame = dict(arrays, header={
+        'kind': 'models', 'encoder': encoder, 'decoder': decoder,
+        'auto': {'class': 'Functional', 'kinds': ['Model'], 'site': None,
+                 'inputs': [[None, 784]], 'outputs': [[None, 784]],
+                 'layers': []}})
+    x, z = drawn['x:' + task], drawn['z:' + task]
+    seeds = [int(seed) for seed in drawn['seeds:' + task]]
+    for name, model, given, seed in (('encoder', encoder, x, seeds[0]),
+                                     ('decoder', decoder, z, seeds[1])):
+        [out] = judge.forward(model, [given.astype(np.float64)], arrays)
+        frame[name + ':0'] = out
+        weights = judge.projection(seed, 0, out.shape)
+        for weight, _, _, _ in judge.weight_names(model):
+            gradient = np.zeros_like(arrays[weight])
+            flat = gradient.reshape(-1)
+            for k in range(0, flat.size, max(1, flat.size // 7)):
+                moved = dict(arrays)
+                step = np.zeros_like(flat)
+                step[k] = 1e-6
+                moved[weight] = arrays[weight] + step.reshape(
+                    gradient.shape)
+                [up] = judge.forward(model, [given.astype(np.float64)],
+                                     moved)
+                flat[k] = np.sum((up - out) * weights) / 1e-6
+            frame['grad:{}:0:{}'.format(name, weight)] = gradient
+    frame['encoder_again:0'] = frame['encoder:0']
+    frame['auto:0'] = judge.forward(decoder, [frame['encoder:0']],
+                                    arrays)[0]
+    return frame
+
+
+def test_made_up_gradients_are_refused():
+    rng = np.random.default_rng(2)
+    drawn = judge.challenge(rng)
+    frame = evidence(rng, drawn)
+    # the outputs hold, but gradients of a few weights each do not
+    with pytest.raises(judge.Unverified, match='gradients reported are '
+                       'not its layers'):
+        judge.verify('0-vanilla', frame, drawn)
+    frame['encoder:0'] = frame['encoder:0'] + 0.01
+    with pytest.raises(judge.Unverified, match='is not what its layers and '
+                       'weights give'):
+        judge.verify('0-vanilla', frame, drawn)
+
+
+def test_one_valued_kernels_and_malformed_reports_are_refused():
+    rng = np.random.default_rng(3)
+    drawn = judge.challenge(rng)
+    frame = evidence(rng, drawn)
+    frame['encoder.0.0'] = np.zeros_like(frame['encoder.0.0'])
+    frame['encoder:0'] = judge.forward(
+        frame['header']['encoder'], [drawn['x:0-vanilla'].astype(float)],
+        frame)[0]
+    frame['encoder_again:0'] = frame['encoder:0']
+    with pytest.raises(judge.Unverified, match='every weight of its kernel '
+                       'is 0'):
+        judge.verify('0-vanilla', frame, drawn)
+    broken = dict(frame, header=dict(frame['header'], encoder={
+        'layers': [{'kinds': 'Dense'}], 'nodes': [{'layer': 0}]}))
+    with pytest.raises(judge.Unverified, match='malformed'):
+        judge.checked(judge.verify, '0-vanilla', broken, drawn)
+    looping = dict(frame['header']['encoder'],
+                   nodes=[{'layer': 0, 'inputs': [['node', 0, 0]]}])
+    with pytest.raises(judge.Unverified, match='reference to nothing '
+                       'before it'):
+        judge.forward(looping, [drawn['x:0-vanilla']], frame)
+
+
+def test_a_description_of_huge_layers_is_refused_not_computed():
+    up = {'class': 'UpSampling2D', 'kinds': ['UpSampling2D'], 'site': None,
+          'config': {'size': [1000, 1000]}}
+    with pytest.raises(judge.Unverified, match='beyond what the grader '
+                       'recomputes'):
+        judge.run_layer(up, [np.zeros((8, 28, 28, 1))], {}, 'u')

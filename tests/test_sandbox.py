@@ -17,7 +17,7 @@ import threading
 import numpy as np
 import pytest
 
-from conftest import ROOT
+from conftest import KERAS_3, ROOT
 from checker import protocol, sandbox
 
 PYTHON = '/usr/bin/python3'
@@ -264,3 +264,43 @@ def test_the_set_up_leaves_the_reference_to_root_and_the_rest_readable(
     harden.readable(str(tmp_path / 'env'))
     assert os.stat(environment).st_mode & 0o777 == 0o755
     assert os.stat(environment / 'tool').st_mode & 0o777 == 0o755
+
+
+@pytest.mark.skipif(KERAS_3, reason='runs in the Keras 2 suite')
+def test_a_host_without_landlock_checks_ones_own_files_but_grades_no_class(
+        tmp_path, monkeypatch, capsys):
+    from checker import batch, cli, grade
+    monkeypatch.setattr(sandbox, 'landlock_abi', lambda: 0)
+    folder = tmp_path / 'mine'
+    folder.mkdir()
+    (folder / 'README.md').write_text('# mine\n')
+    shutil.copy2(os.path.join(ROOT, '0-vanilla.py'), folder)
+    # make check on one's own files: runs, and says so first
+    with pytest.raises(SystemExit) as stop:
+        cli.main([str(folder), '--engines', 'keras2', '--tasks',
+                  '0-vanilla'])
+    said = capsys.readouterr().out
+    if cli.interpreter('keras2'):
+        assert said.startswith('sandbox: none on this host (no Landlock): '
+                               'the learner\'s code runs with this user\'s '
+                               'files, network and processes in reach\n')
+        assert 'ok   0-vanilla [keras2]       builds' in said
+        assert stop.value.code == 0
+    # a class: refused, saying why, unless --unsandboxed
+    args = cli.parse_args([str(tmp_path), '--batch', '--engines', 'keras2',
+                           '--out', str(tmp_path / 'grades')])
+    with pytest.raises(SystemExit) as stop:
+        batch.main(args)
+    said = capsys.readouterr().out
+    if cli.interpreter('keras2'):
+        assert stop.value.code == 2
+        assert said.startswith('not graded: sandbox: none on this host')
+        assert 'pass --unsandboxed to grade anyway' in said
+        assert not (tmp_path / 'grades').exists()
+        root = tmp_path / 'autograder'
+        (root / 'submission').mkdir(parents=True)
+        result = grade.grade(grade.parse_args(['gradescope', '--root',
+                                               str(root)]))
+        assert result['score'] == 0
+        assert result['tests'][0]['output'].startswith(
+            'not graded: sandbox: none on this host')

@@ -36,6 +36,7 @@ import re  # noqa: E402
 import runpy  # noqa: E402
 import tempfile  # noqa: E402
 import traceback  # noqa: E402
+import weakref  # noqa: E402
 
 import aelib  # noqa: F401,E402  (first: sets TensorFlow's options)
 import numpy as np  # noqa: E402
@@ -198,7 +199,29 @@ def crash_text(error):
     text = 'raised ' + (line if ERROR.match(line) else '{}: {}'.format(
         kind, line))
     frame = learner_frame(error)
-    return text + (' (at {})'.format(frame) if frame else '')
+    return text + (' (at {})'.format(frame) if frame else '') + \
+        layers_named(text)
+
+
+# the layers autoencoder() made, so that a message naming one by its Keras
+# name ('conv2d_4') can say which line of the learner's file made it
+MADE = []
+LAYER_NAME = re.compile('layer [\"\'](\\w+)[\"\']')
+
+
+def layers_named(text):
+    """Returns ' (conv2d_4: the Conv2D made at file.py:LINE)' for each layer
+    text names by its Keras name and the learner's file made, or ''."""
+    found = []
+    for name in dict.fromkeys(LAYER_NAME.findall(text)):
+        for made in MADE:
+            layer = made()
+            if layer is not None and getattr(layer, 'name', None) == name \
+                    and SITES.get(id(layer)):
+                found.append('{}: the {} made at {}'.format(
+                    name, type(layer).__name__, SITES[id(layer)]))
+                break
+    return ' ({})'.format('; '.join(found)) if found else ''
 
 
 # known errors: (the error's pattern, the fix, and what the learner's file
@@ -210,6 +233,10 @@ KNOWN_ERRORS = (
     (r'Inputs to a layer should be tensors|should be a tensor', 'a layer '
      'made but never called on its input: x = keras.layers.Dense(...)(x), '
      'the input in the second parentheses', None),
+    (r'is incompatible with the layer', 'a layer got an input of another '
+     'shape than it was built for: where the decoder is called on the '
+     'encoder, the encoder\'s output must have the shape latent_dims',
+     None),
     (r'expects 1 input\(s\), but it received 3 input', 'the decoder is '
      'called on all three encoder outputs: call it on z alone, '
      'decoder(encoder(inputs)[0])', None),
@@ -428,6 +455,7 @@ def watch_sites():
         """Makes the layer and notes where."""
         made = make(cls, *arguments, **keywords)
         SITES.setdefault(id(made), caller_site(made))
+        MADE.append(weakref.ref(made))
         return made
     layer.__new__ = staticmethod(new)
     compile_ = keras.Model.compile
@@ -528,6 +556,7 @@ def make(module, arguments, seed=0):
     session seeded with seed, and what it printed on stdout."""
     keras.backend.clear_session()
     SITES.clear()
+    MADE.clear()
     keras.utils.set_random_seed(seed)
     with captured() as out:
         try:
@@ -1335,6 +1364,7 @@ def check_task(task, probe, challenge):
     arguments = tasks.MAIN_ARGS[task]
     keras.backend.clear_session()
     SITES.clear()
+    MADE.clear()
     COMPILED.clear()
     try:
         with open(os.path.join(FOLDER, task + '.py'), errors='replace') as f:

@@ -41,6 +41,9 @@ HOSTILE = sorted(name for name in os.listdir(HOSTILE_ROOT)
 # graded alone with a shorter one: LOOP_TIMEOUT)
 TIMEOUT = 120
 LOOP_TIMEOUT = 8
+# the attacks a batch leaves to make check's test: on the runner's own
+# process and limits, not on the class
+BATCH_LEFT_OUT = ('loop', 'memory', 'big-file', 'exit-early', 'fake-print')
 LAYERS = cli.layers_for('keras2')
 # killing every process it sees is tried only where the sandbox scopes
 # signals (Landlock ABI 6) or gives the runner its own PID namespace
@@ -244,12 +247,18 @@ def test_make_check_gives_hostile_files_nothing(arena):
 @keras2_suite
 def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
     folders, root = arena['folders'], arena['root']
-    # the loop's time limit is a batch's like make check's (above)
-    shutil.rmtree(folders.pop('loop'))
+    # the attacks on the grader's own process and limits, whose time limit
+    # and results are a batch's like make check's (above), stay out: the
+    # batch holds those that reach for the class
+    for name in BATCH_LEFT_OUT:
+        shutil.rmtree(folders.pop(name))
     arena['graded'] = set(folders)
+    # an honest classmate, checking task 0 so far
     honest = root / 'class' / 'honest'
-    shutil.copytree(os.path.join(ROOT, 'tests', 'learners', 'functional'),
-                    honest)
+    honest.mkdir()
+    for name in ('0-vanilla.py', 'README.md'):
+        shutil.copy2(os.path.join(ROOT, 'tests', 'learners', 'functional',
+                                  name), honest)
     kept = snapshot([honest])
     out = root / 'grades'
     done = subprocess.run(
@@ -260,12 +269,15 @@ def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
     assert done.stdout.startswith('sandbox: Landlock ABI')
     with open(out / 'honest.json') as f:
         result = json.load(f)
-    assert result['score'] == 69, [t for t in result['tests']
+    # the README and every check of task 0, nothing of the missing three
+    assert result['score'] == 18, [t for t in result['tests']
                                    if t['score'] < t['max_score']]
+    assert all(t['score'] == t['max_score'] for t in result['tests']
+               if t['extra_data']['task'] in ('folder', '0-vanilla'))
     assert snapshot([honest]) == kept
     with open(out / 'grades.csv') as f:
         rows = {row['learner']: row for row in csv.DictReader(f)}
-    assert rows['honest']['score'] == '69'
+    assert rows['honest']['score'] == '18'
     for name in folders:
         with open(out / (name + '.json')) as f:
             result = json.load(f)

@@ -19,9 +19,17 @@ then believes nothing it can check itself:
 - `main_output` is the judge's reading of the lines the main printed, and
   `seeded_value` sets them beside this project's own file's, which a
   runner without any learner's file printed.
-- The other checks (quiet, compiled, regularizer, vae_outputs, vae_loss,
-  variants, trains) are the runner's findings, taken only once the models
-  are verified, and in the order and dependencies the judge applies.
+- `compiled`, `vae_outputs` and `variants` are the runner's findings, but
+  a pass must also meet the judge's own numbers: auto's loss on the
+  challenge is the binary cross-entropy of the outputs the judge computed
+  (with task 1's penalty on the code); the VAE's z, drawn 128 times for 4
+  of the challenge's images, is the mean plus exp(log_var / 2) times a
+  standard normal draw; each variant's description keeps the
+  specification's sentences, and a variant of sizes the judge drew is
+  among them.
+- The other checks (quiet, regularizer, vae_loss, trains) are the
+  runner's findings, taken only once the models are verified, and in the
+  order and dependencies the judge applies.
 A check the runner never reported fails with what happened to it (a time
 limit, a crash, the sandbox), and the checks after it are skipped.
 """
@@ -85,6 +93,14 @@ def challenge(rng=None):
         drawn['z:' + task] = z if task == '3-variational' else np.abs(z)
         drawn['seeds:' + task] = rng.integers(0, 2 ** 62, 2,
                                               dtype=np.int64)
+        if task != '2-convolutional':
+            # a variant of the runner's 'variants' check, of sizes drawn
+            # now: input_dims, hidden layers narrowing, latent_dims
+            hidden = sorted(rng.integers(8, 257, rng.integers(1, 4)),
+                            reverse=True)
+            latent = rng.integers(2, 9 if task == '3-variational' else 33)
+            drawn['variant:' + task] = np.array(
+                [rng.integers(16, 785)] + hidden + [latent], dtype=np.int64)
     return drawn
 
 
@@ -421,8 +437,9 @@ def verify(task, frame, drawn):
     seeds = [int(seed) for seed in drawn['seeds:' + task]]
     check_gradients(encoder, [x], seeds[0], frame, 'encoder', mine)
     check_gradients(decoder, [z], seeds[1], frame, 'decoder', decoded)
-    facts = {'models': models, 'roles': None,
-             'auto': reported(frame, 'auto')}
+    facts = {'models': models, 'roles': None, 'x': x, 'code': mine,
+             'auto': reported(frame, 'auto'), 'loss': header.get('loss'),
+             'draws': reported(frame, 'draws')}
     if task == '3-variational' and len(mine) == 3:
         moving = [n for n in range(3) if theirs[n].shape != again[n].shape
                   or not np.allclose(theirs[n], again[n])]
@@ -561,6 +578,94 @@ def seeded_value(task, lines, reference):
     return None
 
 
+def bce(x, p):
+    """The binary cross-entropy of p against x, averaged (Keras clips p to
+    [EPSILON, 1 - EPSILON])."""
+    p = np.clip(p, 1e-7, 1 - 1e-7)
+    return float(-np.mean(x * np.log(p) + (1 - x) * np.log(1 - p)))
+
+
+def loss_veto(task, facts):
+    """Returns why auto's loss on the challenge, as the runner reported
+    it, is not the binary cross-entropy of the models' outputs (with task
+    1's penalty on the code) as the judge computes it, or None."""
+    chained, loss = facts.get('chained'), facts.get('loss')
+    if chained is None or not isinstance(loss, (int, float)):
+        return None
+    if float(np.min(chained)) < 1e-3 or float(np.max(chained)) > 1 - 1e-3:
+        # outputs at or beyond the edges (not a sigmoid's): the engines
+        # clip and shift them each its own way; the runner's own check of
+        # the loss function stands
+        return None
+    x = facts['x']
+    wanted = [bce(x, chained)]
+    if task == '1-sparse':
+        penalty = tasks.MAIN_ARGS[task][3] * float(np.abs(
+            facts['code'][0]).sum())
+        wanted = [wanted[0] + penalty / len(x), wanted[0] + penalty]
+    if any(np.isclose(loss, value, rtol=1e-3, atol=1e-6) for value in
+           wanted):
+        return None
+    return 'auto\'s loss on the grader\'s images is {:.5f}, where the ' \
+        'binary cross-entropy of its outputs{} is {:.5f}: the ' \
+        'specification asks for binary cross-entropy'.format(
+            loss, ' with the penalty on the code' if task == '1-sparse'
+            else '', wanted[0])
+
+
+def sampling_veto(facts):
+    """Returns why the VAE's z, drawn many times for a few of the
+    challenge's images, is not the mean plus exp(log_var / 2) times a
+    standard normal draw, or None."""
+    roles, draws = facts.get('roles'), facts.get('draws')
+    if not roles or len(draws or []) != 3:
+        return None
+    z, mean, log_var = (draws[roles[role]] for role in spec.ROLES)
+    if not z.shape == mean.shape == log_var.shape:
+        return 'z, the mean and the log variance differ in shape'
+    with np.errstate(all='ignore'):
+        scaled = (z - mean) / np.exp(log_var / 2)
+    centre, spread = float(np.mean(scaled)), float(np.std(scaled))
+    if np.isfinite(centre) and abs(centre) < 0.2 and 0.8 < spread < 1.2:
+        return None
+    return 'z drawn {} times for each of {} of the grader\'s images: (z - ' \
+        'mean) / exp(log_var / 2) has mean {:.2f} and standard deviation ' \
+        '{:.2f}; z = mean + exp(log_var / 2) * epsilon, epsilon from N(0, ' \
+        '1)'.format(len(z) // 4, 4, centre, spread)
+
+
+def variants_veto(task, frames, drawn):
+    """Returns why the variants the runner reported do not keep the
+    specification's sentences, as the judge reads their descriptions
+    (the variant of sizes the judge drew among them), or None."""
+    reported_arguments = []
+    for frame in frames:
+        header = frame['header']
+        if header.get('kind') != 'variant':
+            continue
+        arguments, models = header.get('arguments'), header.get('models')
+        if not isinstance(arguments, list) or len(arguments) != 3 or \
+                not isinstance(models, list) or len(models) != 3:
+            return 'a variant\'s report is malformed'
+        reported_arguments.append(arguments)
+        try:
+            problems = checked(lambda: spec.merged(spec.STRUCTURE[task](
+                models, *arguments, roles=header.get('roles'))))
+        except Unverified as error:
+            return str(error)
+        if problems:
+            return 'autoencoder({}): {}'.format(', '.join(
+                str(a) for a in arguments), '; '.join(problems))
+    sizes = drawn.get('variant:' + task) if drawn else None
+    if sizes is not None:
+        wanted = [int(sizes[0]), [int(s) for s in sizes[1:-1]],
+                  int(sizes[-1])]
+        if wanted not in reported_arguments:
+            return 'no report of autoencoder({}, {}, {}), the sizes the ' \
+                'grader drew'.format(*wanted)
+    return None
+
+
 def text(value):
     """Returns a message the runner sent as a string of bounded length."""
     return value[:LONGEST] if isinstance(value, str) else ''
@@ -664,6 +769,21 @@ def verdicts(task, frames, drawn, problem=None, reference=None):
             decided[check] = outcome_result(check, outcome)
         else:
             decided[check] = found[check]
+    # the runner's passes the judge can check against its own numbers
+    vetoes = {'compiled': lambda: loss_veto(task, facts) if
+              found.get('regularizer', {}).get('verdict', 'pass') == 'pass'
+              else None,
+              'vae_outputs': lambda: sampling_veto(facts),
+              'variants': lambda: variants_veto(task, frames, drawn)}
+    for check, veto in vetoes.items():
+        if facts and decided.get(check, {}).get('verdict') in ('pass',
+                                                               'note'):
+            try:
+                problem = checked(veto)
+            except Unverified as error:
+                problem = str(error)
+            if problem:
+                decided[check] = static.result(check, 'fail', problem)
     if decided.get('structure', {}).get('verdict') == 'fail':
         for check in ('trains', 'main_output'):
             if decided.get(check, {}).get('verdict') == 'fail':

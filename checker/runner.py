@@ -1071,10 +1071,11 @@ ROBUST['1-sparse'] = [case + (1e-4,) for case in ROBUST['0-vanilla']] + [
     (64, [32], 8, 0), (64, [32], 8, 1)]
 
 
-def variant_problem(task, module, arguments, penalty=True):
+def variant_problem(task, module, arguments, penalty=True, probe=None):
     """Returns what goes wrong when autoencoder(*arguments) is built (a
     crash or the structure's problems, and for task 1 with penalty, the
-    regularizer's), or None."""
+    regularizer's), or None; with probe, sends the judge the models'
+    descriptions."""
     try:
         models, _ = make(module, arguments)
         built(task, models, arguments)
@@ -1083,21 +1084,38 @@ def variant_problem(task, module, arguments, penalty=True):
             '; hint: ' + hint_for(error)) if hint_for(error) else '')
     plain_arguments = [plain(a) for a in arguments[:3]]
     roles = vae_roles(models[0])[0] if task == '3-variational' else None
+    descriptions = described(models)
+    if probe is not None:
+        probe.write(kind='variant', arguments=plain_arguments,
+                    models=descriptions, roles=roles)
     problems = spec.merged(spec.STRUCTURE[task](
-        described(models), *plain_arguments, roles=roles))
+        descriptions, *plain_arguments, roles=roles))
     if task == '1-sparse' and penalty and not problems:
         problems = [sparse_penalty(arguments, live_layers(models[0])[-1])]
     return '; '.join(p for p in problems if p) or None
 
 
-def variants(task, module, penalty):
+def drawn_variant(task, challenge):
+    """Returns the arguments of the variant the judge drew for task (its
+    sizes in the challenge: input_dims, the hidden layers, latent_dims),
+    or None."""
+    sizes = challenge.get('variant:' + task)
+    if sizes is None:
+        return None
+    sizes = [int(size) for size in sizes]
+    drawn = (sizes[0], sizes[1:-1], sizes[-1])
+    return drawn + (1e-4,) if task == '1-sparse' else drawn
+
+
+def variants(task, module, penalty, probe=None, challenge=None):
     """Other arguments the specification allows build models that keep
     its sentences (and, with penalty, once the regularizer check has
-    passed, task 1's regularizer); arguments beyond the specification's
-    (numpy integers and arrays, tuples, an empty hidden_layers) only earn
-    a note."""
-    for arguments in VARIANTS[task]:
-        problem = variant_problem(task, module, arguments, penalty)
+    passed, task 1's regularizer): the judge's drawn sizes first, then the
+    fixed cases; arguments beyond the specification's (numpy integers and
+    arrays, tuples, an empty hidden_layers) only earn a note."""
+    drawn = drawn_variant(task, challenge or {})
+    for arguments in ([drawn] if drawn else []) + VARIANTS[task]:
+        problem = variant_problem(task, module, arguments, penalty, probe)
         if problem:
             return 'autoencoder{}: {}'.format(shown(arguments), problem)
     notes, typed = [], True
@@ -1303,13 +1321,27 @@ def evidence(task, models, challenge):
     seeds = [int(seed) for seed in challenge['seeds:' + task]]
     gradients(encoder, x, seeds[0], held['encoder'], arrays, 'encoder')
     gradients(decoder, z, seeds[1], held['decoder'], arrays, 'decoder')
+    draws = np.repeat(x[:DRAWN_IMAGES], DRAWS, axis=0)
     for name, model, given in (('encoder_again', encoder, x),
-                               ('auto', auto, x)):
+                               ('auto', auto, x),
+                               ('draws', encoder, draws)):
+        if name == 'draws' and task != '3-variational':
+            continue
         outputs = forward(model, given)
         outputs = outputs if isinstance(outputs, list) else [outputs]
         for number, output in enumerate(outputs):
             arrays['{}:{}'.format(name, number)] = output
+    try:
+        with captured():
+            fields['loss'] = float(np.ravel(auto.evaluate(
+                x, x, batch_size=len(x), verbose=0))[0])
+    except Exception:
+        fields['loss'] = None
     return fields, arrays
+
+
+# the VAE's z drawn anew many times for a few of the challenge's images
+DRAWN_IMAGES, DRAWS = 4, 128
 
 
 def send_evidence(probe, task, seen, challenge):
@@ -1390,7 +1422,8 @@ def check_task(task, probe, challenge):
     probe.run('vae_outputs', vae_outputs, models, seen)
     probe.run('vae_loss', vae_loss, models, seen)
     probe.run('variants', variants, task, module,
-              probe.done.get('regularizer') in ('pass', 'note'))
+              probe.done.get('regularizer') in ('pass', 'note'), probe,
+              challenge)
     probe.run('trains', trains, task, module, arguments)
     probe.run('main_output', main_output, task, module, seen)
     if 'main_lines' in seen:

@@ -156,3 +156,46 @@ def test_a_description_of_huge_layers_is_refused_not_computed():
     with pytest.raises(judge.Unverified, match='beyond what the grader '
                        'recomputes'):
         judge.run_layer(up, [np.zeros((8, 28, 28, 1))], {}, 'u')
+
+
+def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
+    rng = np.random.default_rng(4)
+    x = rng.random((8, 784))
+    chained = rng.random((8, 784)) * 0.9 + 0.05
+    facts = {'x': x, 'chained': chained, 'code': [rng.random((8, 32))],
+             'loss': judge.bce(x, chained)}
+    assert judge.loss_veto('0-vanilla', facts) is None
+    hand = -np.mean(x * np.log(chained) + (1 - x) * np.log(1 - chained))
+    assert np.isclose(judge.bce(x, chained), hand)
+    facts['loss'] = 2 * hand
+    assert judge.loss_veto('0-vanilla', facts).startswith(
+        "auto's loss on the grader's images is")
+    # task 1: the cross-entropy plus lambtha times the code's L1 norm
+    penalty = 1e-5 * np.abs(facts['code'][0]).sum()
+    facts['loss'] = hand + penalty / 8
+    assert judge.loss_veto('1-sparse', facts) is None
+    mean, log_var = rng.standard_normal((512, 2)), rng.standard_normal(
+        (512, 2))
+    roles = {'z': 0, 'mean': 1, 'log_var': 2}
+    right = mean + np.exp(log_var / 2) * rng.standard_normal((512, 2))
+    assert judge.sampling_veto({'roles': roles, 'draws': [
+        right, mean, log_var]}) is None
+    narrow = mean + 0.1 * np.exp(log_var / 2) * rng.standard_normal(
+        (512, 2))
+    assert 'standard deviation 0.10' in judge.sampling_veto(
+        {'roles': roles, 'draws': [narrow, mean, log_var]})
+    # a variant whose described encoder is not hidden_layers' units
+    model, _ = stack('m', [20, 8, 4], ['relu', 'relu'], rng)
+    decoder, _ = stack('d', [4, 8, 20], ['relu', 'sigmoid'], rng)
+    auto = dict(model, outputs=[[None, 20]])
+    frames = [{'header': {'kind': 'variant', 'arguments': [20, [8], 4],
+                          'models': [model, decoder, auto]}}]
+    assert judge.variants_veto('0-vanilla', frames, {}) is None
+    frames[0]['header']['arguments'] = [20, [9], 4]
+    assert judge.variants_veto('0-vanilla', frames, {}).startswith(
+        'autoencoder(20, [9], 4): encoder: Dense units [8, 4]; expected '
+        '[9, 4]')
+    drawn = {'variant:0-vanilla': np.array([30, 12, 6])}
+    frames[0]['header']['arguments'] = [20, [8], 4]
+    assert judge.variants_veto('0-vanilla', frames, drawn) == (
+        'no report of autoencoder(30, [12], 6), the sizes the grader drew')

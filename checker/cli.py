@@ -418,16 +418,7 @@ def resident_mib(pid):
     (resident and anonymous, MiB: not the shared libraries' pages, which
     the system can drop and read again; 0 where the system does not
     say)."""
-    held = 0
-    for process in sandbox.tree(pid) if sys.platform == 'linux' else [pid]:
-        try:
-            with open('/proc/{}/status'.format(process)) as f:
-                for line in f:
-                    if line.startswith('RssAnon:'):
-                        held += int(line.split()[1])
-        except OSError:
-            pass
-    return held / 1024
+    return sandbox.held_mib(pid) if sys.platform == 'linux' else 0.0
 
 
 def stop(process):

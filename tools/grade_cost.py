@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 from aelib import report  # noqa: E402
-from checker import tasks  # noqa: E402
+from checker import sandbox, tasks  # noqa: E402
 
 FOLDER = os.path.join('tests', 'learners', 'functional')
 # Gradescope's default container: 768 MB of memory, half a CPU, 10 minutes
@@ -36,28 +36,7 @@ BEGIN, END = report.markers('grading', '`make grade-cost` '
 
 def tree_rss_mib(pid):
     """Returns the resident memory of pid and all its descendants, MiB."""
-    children = {}
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
-        try:
-            with open('/proc/{}/stat'.format(entry)) as f:
-                parent = int(f.read().rsplit(')', 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        children.setdefault(parent, []).append(int(entry))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            with open('/proc/{}/status'.format(current)) as f:
-                for line in f:
-                    if line.startswith('VmRSS:'):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
-    return total / 1024
+    return sandbox.held_mib(pid, 'VmRSS')
 
 
 def measured(command):

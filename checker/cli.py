@@ -295,9 +295,10 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
         # where every file the runner ran is this project's own (the
         # originals, which the runner cannot reach: no learner's code was in
         # its process), the lines it printed are this project's lines
-        printed = {jobs[n][1]: judge.claims(jobs[n][1], f)[2]
-                   for n, (f, _, _) in found.items()
-                   if judge.claims(jobs[n][1], f)[2] is not None}
+        lines = {jobs[n][1]: judge.claims(jobs[n][1], f)[2]
+                 for n, (f, _, _) in found.items()}
+        printed = {task: said for task, said in lines.items()
+                   if said is not None}
         ours = printed if all(own_file(folder, task)
                               for folder, task in jobs) else {}
         references = reference_lines(engine, sorted(printed), rules,
@@ -741,7 +742,8 @@ def main(argv=None, args=None):
     """Checks the folder; prints the table; exits 0 only if all passed."""
     args = args or parse_args(argv)
     began = time.perf_counter()
-    line, enforced = sandbox_line(args.engines, args.timeout)
+    line, enforced = sandbox_line(args.engines, args.timeout,
+                                  len(args.tasks))
     rows = check_folders({args.folder: args.tasks}, args.engines,
                          args.timeout, args.jobs, args.memory,
                          enforce=enforced)[args.folder]

@@ -563,9 +563,8 @@ def seeded_value(task, lines, reference):
     it (a number that is not finite); other numbers than this project's
     are no fault (equivalent models print others when their weights are
     drawn in another order), and say nothing."""
-    if reference is None:
-        return ('skip', 'skipped: this project\'s own lines could not be '
-                'printed', '')
+    # (without this project's lines, or beside them, only a number that
+    # is not finite is something to act on)
     yours = [token for line in lines for token in line.replace(
         '[', ' ').replace(']', ' ').split()
         if token.lower().strip(',') in ('nan', '-nan', 'inf', '-inf')]

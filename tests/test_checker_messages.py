@@ -221,7 +221,8 @@ def test_seeded_value_speaks_only_of_what_the_learner_can_fix():
     assert verdict == 'note'
     assert message.startswith('the main printed nan where this project')
     assert 'overflows' in hint
-    assert judge.seeded_value('0-vanilla', ['0.5'], None)[0] == 'skip'
+    assert judge.seeded_value('0-vanilla', ['0.5'], None) is None
+    assert judge.seeded_value('0-vanilla', ['nan'], None)[0] == 'note'
 
 
 def test_a_message_holds_no_colour_codes_and_no_memory_addresses():

@@ -18,7 +18,6 @@ are the grader's engine's: the folder's and the files' checks and the Keras
 """
 import argparse
 import concurrent.futures
-import hashlib
 import json
 import os
 import re
@@ -292,98 +291,10 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
             found[remaining[current]] = (frames.get(current, []), drawn,
                                          problem)
             remaining = remaining[current + 1:]
-        # where every file the runner ran is this project's own (the
-        # originals, which the runner cannot reach: no learner's code was in
-        # its process), the lines it printed are this project's lines
-        lines = {jobs[n][1]: judge.claims(jobs[n][1], f)[2]
-                 for n, (f, _, _) in found.items()}
-        printed = {task: said for task, said in lines.items()
-                   if said is not None}
-        ours = printed if all(own_file(folder, task)
-                              for folder, task in jobs) else {}
-        references = reference_lines(engine, sorted(printed), rules,
-                                     timeout, memory, work, ours)
         for n, job in enumerate(jobs):
             frames_of, drawn, problem = found.get(n, ([], None, ENDED))
-            judged[job] = judge.verdicts(job[1], frames_of, drawn, problem,
-                                         references.get(job[1]))
+            judged[job] = judge.verdicts(job[1], frames_of, drawn, problem)
     return judged
-
-
-def reference_key(engine, task):
-    """Returns the cache key of this project's task's printed lines on an
-    engine: its task file, its main and the environment's packages."""
-    digest = hashlib.sha256()
-    for path in (os.path.join(ROOT, task + '.py'),
-                 os.path.join(ROOT, 'test_files',
-                              task.split('-')[0] + '-main.py')):
-        with open(path, 'rb') as f:
-            digest.update(f.read())
-    folder = environment_folder(engine)
-    for root, subfolders, _ in os.walk(os.path.join(folder, 'lib')):
-        digest.update(' '.join(sorted(
-            s for s in subfolders if s.endswith('.dist-info'))).encode())
-        if root.endswith('site-packages'):
-            subfolders[:] = []
-    digest.update(engine.encode())
-    return digest.hexdigest()[:16]
-
-
-def own_file(folder, task):
-    """Whether folder's task file is this project's own, byte for
-    byte."""
-    try:
-        with open(os.path.join(folder, task + '.py'), 'rb') as f, \
-                open(os.path.join(ROOT, task + '.py'), 'rb') as g:
-            return f.read() == g.read()
-    except OSError:
-        return False
-
-
-def reference_lines(engine, wanted, rules, timeout, memory, work, ours=None):
-    """Returns {task: the lines this project's own task file prints
-    through the same main, seed and data on engine} for the tasks wanted:
-    kept in .cache/checker, else taken from ours (lines printed by a
-    runner that held this project's files only), else printed by a runner
-    that holds no learner's file (and kept)."""
-    found, missing = {}, []
-    for task in wanted:
-        cache = os.path.join(ROOT, '.cache', 'checker', '{}-{}.json'.format(
-            task, reference_key(engine, task)))
-        try:
-            with open(cache) as f:
-                found[task] = json.load(f)
-            continue
-        except (OSError, ValueError):
-            pass
-        if task in (ours or {}):
-            found[task] = ours[task]
-            try:
-                write_atomically(cache, json.dumps(ours[task]))
-            except OSError:
-                pass
-        else:
-            missing.append((task, cache))
-    if not missing:
-        return found
-    ours = os.path.join(work, 'folders', 'reference')
-    os.mkdir(ours)
-    for task, _ in missing:
-        shutil.copy2(os.path.join(ROOT, task + '.py'), ours)
-    hand_over(work, rules['layers'])
-    frames = run_jobs(interpreter(engine), [(ours, task)
-                                            for task, _ in missing],
-                      rules, timeout, memory, work, judge.challenge(),
-                      reference=True)[0]
-    for number, (task, cache) in enumerate(missing):
-        lines = judge.claims(task, frames.get(number, []))[2]
-        if lines is not None:
-            found[task] = lines
-            try:
-                write_atomically(cache, json.dumps(lines))
-            except OSError:
-                pass
-    return found
 
 
 def read_frames(stream, frames, broken):
@@ -435,8 +346,7 @@ def stop(process):
         pass
 
 
-def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
-             reference=False):
+def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
     """Runs checker/runner.py on jobs, [(copy of a folder, task)], under
     the sandbox's rules, each within timeout seconds (from the moment it
     begins; the process's start counts for the first) and memory MiB of
@@ -446,8 +356,7 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
     read_end, write_end = os.pipe()
     command = [python, '-I', '-B', os.path.join(work, 'lib', 'checker',
                                                 'runner.py'),
-               '--pipe', str(write_end)] + (['--reference'] if reference
-                                            else [])
+               '--pipe', str(write_end)]
     for copy, task in jobs:
         command += ['--job', copy, task]
     if sys.platform == 'linux':

@@ -7,9 +7,8 @@ PrairieLearn and the batch use):
 - makes the runner's own unprivileged user (checker.sandbox.RUNNER_USER;
   --no-user leaves the users as they are), which the learners' code then
   runs as;
-- leaves the grader's own files readable by root only: this project's
-  task files (the reference solution) and the values kept from them in
-  .cache/checker;
+- leaves the grader's own task files (the reference solution) readable
+  by root only;
 - leaves the environments and the MNIST cache readable by everyone (the
   runner reads them);
 - prints the sandbox line a runner now gets, and exits 1 where the runner
@@ -50,21 +49,14 @@ def make_user():
 
 
 def private(root):
-    """Makes the reference task files and .cache/checker readable by
-    root only; returns the paths changed."""
+    """Makes the reference task files readable by root only; returns the
+    paths changed."""
     changed = []
     for task in tasks.TASKS:
         path = os.path.join(root, task + '.py')
         if os.path.exists(path):
             os.chmod(path, 0o700)
             changed.append(path)
-    cache = os.path.join(root, '.cache', 'checker')
-    os.makedirs(cache, exist_ok=True)
-    for folder, _, files in os.walk(cache):
-        os.chmod(folder, 0o700)
-        for name in files:
-            os.chmod(os.path.join(folder, name), 0o600)
-        changed.append(folder)
     return changed
 
 

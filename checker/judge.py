@@ -557,14 +557,11 @@ def structure(task, facts):
     return None
 
 
-def seeded_value(task, lines, reference):
-    """The printed numbers beside this project's own file's with the same
-    seed, data and one epoch: a note only where the learner can act on
-    it (a number that is not finite); other numbers than this project's
-    are no fault (equivalent models print others when their weights are
-    drawn in another order), and say nothing."""
-    # (without this project's lines, or beside them, only a number that
-    # is not finite is something to act on)
+def seeded_value(task, lines):
+    """The numbers the main printed: a note only where the learner can act
+    on them, a number that is not finite. Other numbers than this
+    project's are no fault (equivalent models print others when their
+    weights are drawn in another order), and say nothing."""
     yours = [token for line in lines for token in line.replace(
         '[', ' ').replace(']', ' ').split()
         if token.lower().strip(',') in ('nan', '-nan', 'inf', '-inf')]
@@ -714,11 +711,10 @@ def outcome_result(check, outcome):
     return static.result(check, *outcome)
 
 
-def verdicts(task, frames, drawn, problem=None, reference=None):
+def verdicts(task, frames, drawn, problem=None):
     """Returns task's engine checks in order, each decided by the judge:
     frames are what the runner sent for the job, drawn the challenge,
-    problem what happened to the runner if it stopped during the job,
-    reference this project's main's lines on the same engine."""
+    problem what happened to the runner if it stopped during the job."""
     found, models, lines = claims(task, frames)
     decided, missing = {}, None
     facts = None
@@ -737,7 +733,7 @@ def verdicts(task, frames, drawn, problem=None, reference=None):
             continue
         if check == 'seeded_value':
             decided[check] = outcome_result(check, seeded_value(
-                task, lines or [], reference))
+                task, lines or []))
             continue
         if check == 'main_output' and lines is not None:
             decided[check] = outcome_result(check, spec.main_format(

@@ -1363,13 +1363,11 @@ def read_challenge():
 
 def main(argv=None):
     """Runs the checks of each job given (a task of a folder), one after
-    the other, on this process's engine; with --reference, only each
-    task's main, for the lines the judge compares the learners' with."""
+    the other, on this process's engine."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--job', nargs=2, action='append', required=True,
                         metavar=('FOLDER', 'TASK'))
     parser.add_argument('--pipe', type=int, required=True)
-    parser.add_argument('--reference', action='store_true')
     args = parser.parse_args(argv)
     for folder, task in args.job:
         if task not in tasks.TASKS:
@@ -1382,11 +1380,7 @@ def main(argv=None):
             enter(folder)
         probe = Probe(pipe, task, number)
         probe.begin()
-        if args.reference:
-            module = import_task(task, FOLDER)[0]
-            probe.write(kind='lines', lines=run_main(task, module))
-        else:
-            check_task(task, probe, challenge)
+        check_task(task, probe, challenge)
     protocol.write(pipe, {'kind': 'end'})
 
 

@@ -250,12 +250,8 @@ def test_the_set_up_leaves_the_reference_to_root_and_the_rest_readable(
     from checker import harden
     for task in ('0-vanilla', '3-variational'):
         (tmp_path / (task + '.py')).write_text('# the reference\n')
-    (tmp_path / '.cache' / 'checker').mkdir(parents=True)
-    (tmp_path / '.cache' / 'checker' / 'lines.json').write_text('[]')
     harden.private(str(tmp_path))
     assert os.stat(tmp_path / '0-vanilla.py').st_mode & 0o777 == 0o700
-    assert os.stat(tmp_path / '.cache' / 'checker' / 'lines.json'
-                   ).st_mode & 0o777 == 0o600
     environment = tmp_path / 'env' / 'bin'
     environment.mkdir(parents=True)
     (environment / 'tool').write_text('#!/bin/sh\n')

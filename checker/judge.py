@@ -59,6 +59,17 @@ class Unverified(Exception):
     """The runner's report does not hold, or cannot be checked."""
 
 
+class Misbuilt(Unverified):
+    """The models the runner reports are not what the specification
+    asks for, in a way that keeps the judge from checking them: the
+    message says what is wrong, the hint what to do."""
+
+    def __init__(self, message, hint):
+        """Keeps the message and the hint."""
+        super().__init__(message)
+        self.hint = hint
+
+
 def guard(shape, where):
     """Raises Unverified where a value of shape would be larger than the
     judge computes."""
@@ -407,8 +418,17 @@ def verify(task, frame, drawn):
         raise Unverified('the encoder gives {} outputs, its description '
                          '{}'.format(len(theirs), len(mine)))
     unknown = [n for n, value in enumerate(mine) if value is None]
-    if unknown and (task != '3-variational' or len(unknown) > 1 or
-                    len(mine) != 3):
+    if unknown and task == '3-variational' and len(mine) != 3:
+        raise Misbuilt(
+            'the encoder{} returns {} output{} where the specification\'s '
+            'returns three: z, the mean and the log variance ({} is not one '
+            'the grader recomputes, so it must come beside the mean and the '
+            'log variance it is drawn from)'.format(
+                spec.site(encoder), len(mine), 's' if len(mine) > 1 else '',
+                not_recomputed(encoder, 'encoder')),
+            'encoder = keras.Model(inputs, [z, mean, log_var]), and auto = '
+            'keras.Model(inputs, decoder(encoder(inputs)[0]))')
+    if unknown and (task != '3-variational' or len(unknown) > 1):
         raise Unverified('{}: the grader recomputes each layer from its '
                          'weights, and not this one (it recomputes {})'
                          .format(not_recomputed(encoder, 'encoder'),
@@ -750,6 +770,9 @@ def verdicts(task, frames, drawn, problem=None):
                                      'models')
                 facts = checked(verify, task, models, drawn)
                 decided[check] = found[check]
+            except Misbuilt as error:
+                decided[check] = static.result(check, 'fail', str(error),
+                                               error.hint)
             except Unverified as error:
                 decided[check] = static.result(
                     check, 'fail', 'the models could not be checked: {}'
@@ -785,4 +808,9 @@ def verdicts(task, frames, drawn, problem=None):
                 decided[check] = dict(decided[check], message=decided[check][
                     'message'] + ' (this follows from the structure failure '
                     'above)')
+    if decided.get('quiet', {}).get('verdict') == 'fail' and decided.get(
+            'main_output', {}).get('verdict') == 'fail':
+        decided['main_output'] = dict(decided['main_output'], message=decided[
+            'main_output']['message'] + ' (this follows from the quiet '
+            'failure above: what autoencoder() prints comes first)')
     return [decided[check] for check in tasks.engine_checks(task)]

@@ -31,6 +31,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import functools  # noqa: E402
 import io  # noqa: E402
+import linecache  # noqa: E402
 import importlib  # noqa: E402
 import re  # noqa: E402
 import runpy  # noqa: E402
@@ -185,10 +186,26 @@ def learner_frame(error):
         for frame in traceback.extract_tb(error.__traceback__):
             if in_learner_file(frame.filename):
                 found = '{}:{}: {}'.format(os.path.basename(frame.filename),
-                                           frame.lineno,
-                                           (frame.line or '').strip())
+                                           frame.lineno, statement(
+                                               frame.filename, frame.lineno,
+                                               frame.line))
         error = error.__cause__ or error.__context__
     return found
+
+
+def statement(path, number, line):
+    """Returns the line of a file, with the lines that continue it where
+    its brackets are left open (up to 4, their spaces run together)."""
+    text = (line or '').strip()
+    for extra in range(1, 4):
+        if sum(text.count(c) for c in '([{') <= \
+                sum(text.count(c) for c in ')]}'):
+            break
+        more = linecache.getline(path, number + extra).strip()
+        if not more:
+            break
+        text += ('' if text.endswith(('(', '[', '{')) else ' ') + more
+    return text
 
 
 def crash_text(error):
@@ -224,6 +241,8 @@ def layers_named(text):
     return ' ({})'.format('; '.join(found)) if found else ''
 
 
+# a loss function of the learner's given to compile (by name, or a lambda)
+LOSS_FUNCTION = r'loss\s*=\s*(lambda\b|[A-Za-z_][\w.]*\s*[,)])'
 # known errors: (the error's pattern, the fix, and what the learner's file
 # must show for that fix to be the cause: None where the error alone says)
 KNOWN_ERRORS = (
@@ -237,7 +256,7 @@ KNOWN_ERRORS = (
      'shape than it was built for: where the decoder is called on the '
      'encoder, the encoder\'s output must have the shape latent_dims',
      None),
-    (r'expects 1 input\(s\), but it received 3 input', 'the decoder is '
+    (r'expects 1 (named )?input\(s\).*received 3 input', 'the decoder is '
      'called on all three encoder outputs: call it on z alone, '
      'decoder(encoder(inputs)[0])', None),
     (r'KerasTensor|symbolic|backend\' has no attribute',
@@ -245,12 +264,22 @@ KNOWN_ERRORS = (
      'add it there with self.add_loss(...); Model.add_loss and '
      'keras.backend ops on symbolic Keras tensors work on Keras 2 only',
      r'add_loss' if hasattr(keras, 'ops') else r'(?!)'),
-    (r'KerasTensor|symbolic', 'a loss function may use only y_true and '
-     'y_pred: one that uses the encoder\'s tensors (the mean, the log '
-     'variance) from autoencoder() fails on TensorFlow 2.15; add the KL '
-     'term with self.add_loss(...) in a layer\'s call(), or with '
-     'auto.add_loss(...)', r'loss\s*=\s*[A-Za-z_][\w.]*\s*[,)]'
+    (r'KerasTensor|symbolic|target\.shape=\(None', 'a loss function may '
+     'use only y_true and y_pred: one that uses tensors from autoencoder() '
+     '(its inputs, the mean, the log variance) fails on TensorFlow 2.15; '
+     'add the KL term with self.add_loss(...) in a layer\'s call(), or '
+     'with auto.add_loss(...)', LOSS_FUNCTION
      if not hasattr(keras, 'ops') else r'(?!)'),
+    (r"target\.shape=\(None|Tried to convert '\w+' to a tensor",
+     'a loss function may use only y_true and '
+     'y_pred: one that uses tensors from autoencoder() (its inputs, the '
+     'mean, the log variance) fails; compute the KL term inside a custom '
+     'layer\'s call() and add it there with self.add_loss(...)',
+     LOSS_FUNCTION),
+    (r'Only input tensors may be passed as positional', 'every input of a '
+     'layer\'s call must be a tensor: give a number such as latent_dims to '
+     'the function another way (Lambda(f, arguments={...}), or the '
+     'function\'s closure)', None),
     (r"shape=\d+|Cannot convert '\d+' to a shape|Cannot iterate over a "
      r"shape with unknown rank|'numpy.int64' object is not iterable|"
      r"'int' object is not iterable", 'give keras.Input a tuple: '
@@ -263,10 +292,46 @@ KNOWN_ERRORS = (
 SOURCE = {'text': ''}
 
 
+def symbolic(value):
+    """Whether value is a symbolic Keras tensor (a model's input or a
+    layer's output while the models are built)."""
+    return any(kind.__name__ == 'KerasTensor' for kind in type(value).__mro__)
+
+
+def outer_tensor():
+    """Returns (the function, the name) of a Lambda layer's function made
+    by the learner's file that reads a symbolic tensor from around it (its
+    closure or its module) rather than from its arguments, or None."""
+    for made in MADE:
+        layer = made()
+        function = getattr(layer, 'function', None)
+        code = getattr(function, '__code__', None)
+        if code is None or not isinstance(layer, keras.layers.Lambda):
+            continue
+        cells = dict(zip(code.co_freevars, function.__closure__ or ()))
+        for name in code.co_freevars:
+            try:
+                if symbolic(cells[name].cell_contents):
+                    return function, name
+            except ValueError:
+                continue
+        for name in code.co_names:
+            if symbolic(function.__globals__.get(name)):
+                return function, name
+    return None
+
+
 def hint_for(error):
     """Returns the known fix of an error whose cause the learner's file
     shows, or ''."""
     text = str(error)
+    if re.search(r'KerasTensor|symbolic', text):
+        found = outer_tensor()
+        if found:
+            return 'the function {} that Lambda calls reads {}, a tensor ' \
+                'from outside it, not one of its arguments: a Lambda\'s ' \
+                'function may use only the tensors it is given (mean, ' \
+                'log_var = args)'.format(found[0].__name__, found[1])
     for pattern, hint, cause in KNOWN_ERRORS:
         if re.search(pattern, text) and (
                 cause is None or re.search(cause, SOURCE['text'])):
@@ -800,10 +865,16 @@ def vae_outputs(models, seen):
     that order, z = mean + exp(log_var / 2) * epsilon with epsilon from
     N(0, 1); auto decodes the sampled z."""
     encoder, decoder, auto = models
+    where = site(encoder)
+    if len(encoder.outputs) != 3:
+        return 'the encoder{} returns {} output{} where the ' \
+            'specification\'s returns three: z, the mean and the log ' \
+            'variance, z = mean + exp(log_var / 2) * epsilon a new sample ' \
+            'each call'.format(where, len(encoder.outputs),
+                               '' if len(encoder.outputs) == 1 else 's')
     roles, moving = seen['roles'], seen['moving']
     if moving is None:
         roles, moving = vae_roles(encoder)
-    where = site(encoder)
     if len(moving) != 1:
         return 'encoder outputs that change between two calls on the same ' \
             'images: {}; exactly one should, z, a new sample each call: z = ' \
@@ -904,19 +975,39 @@ def every_layer(model):
     return found
 
 
+def weighted(model):
+    """Returns model's layers that hold weights, its nested models'
+    included."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            found += weighted(layer)
+        elif layer.weights:
+            found.append(layer)
+    return found
+
+
+def apart(models):
+    """Returns which of the returned encoder and decoder auto shares no
+    weights with (auto built from new layers: training it leaves them
+    untrained)."""
+    encoder, decoder, auto = models
+    within = every_layer(auto)
+    return [name for name, model in (('encoder', encoder),
+                                     ('decoder', decoder))
+            if id(model) not in within and
+            not any(id(layer) in within for layer in weighted(model))]
+
+
 def decoded_problems(models, roles):
     """Returns a problem when auto does not decode the sampled z."""
     encoder, decoder, auto = models
-    within = every_layer(auto)
-    apart = [name for name, model in (('encoder', encoder),
-                                      ('decoder', decoder))
-             if id(model) not in within and
-             not every_layer(model) <= within]
-    if apart:
+    others = apart(models)
+    if others:
         return ['auto{} is not made of the returned {}: its layers are '
                 'others, so training auto leaves the returned models '
                 'untrained; auto = keras.Model(inputs, decoder(encoder('
-                'inputs)[0]))'.format(site(auto), ' and '.join(apart))]
+                'inputs)[0]))'.format(site(auto), ' and '.join(others))]
     x = images('3-variational', (784,), 16, seed=3)
     first = forward(auto, x)
     if not np.allclose(first, forward(auto, x)):
@@ -986,7 +1077,10 @@ def vae_loss(models, seen):
     the outputs as vae_outputs found them; a wrong loss is named by the
     usual mistake its value matches."""
     encoder, decoder, auto = models
-    if not every_layer(encoder) | every_layer(decoder) <= every_layer(auto):
+    if len(encoder.outputs) != 3:
+        return ('skip', 'skipped: the encoder returns no mean and log '
+                'variance to make the KL term of (see vae_outputs)', '')
+    if apart(models):
         return 'auto is not made of the returned encoder and decoder (see ' \
             'vae_outputs), so its loss cannot be set beside theirs'
     roles = seen['roles'] or dict(zip(spec.ROLES, range(3)))

@@ -173,6 +173,21 @@ def convolutional(models, input_dims, filters, latent_dims, roles=None):
                 len(found), 2 * len(filters) + 1, len(filters),
                 list(filters)))
     else:
+        got = [found[2 * i]['config'].get('filters')
+               for i in range(len(filters)) if kind(found[2 * i], 'Conv2D')]
+        if len(got) == len(filters) and got != counts[:-1]:
+            # one problem for the whole sequence, which names its cause
+            causes = {
+                tuple(filters): ' (these are filters in the encoder\'s '
+                'order)',
+                tuple(list(filters)[-2::-1] + list(filters)[:1]):
+                ' (reversed(filters[:-1]) and then filters[0]; the ones '
+                'before filters[0] are reversed(filters[1:]))'}
+            problems.append(
+                'decoder: convolutions of {} filters before the output one; '
+                'the specification\'s are filters reversed, {}{}'.format(
+                    got, counts[:-1], causes.get(tuple(got), '')))
+            counts = got + counts[-1:]
         for i, count in enumerate(counts):
             last = i == len(counts) - 1
             padding = None if last else (

@@ -298,15 +298,38 @@ def symbolic(value):
     return any(kind.__name__ == 'KerasTensor' for kind in type(value).__mro__)
 
 
-def outer_tensor():
+def crash_frames(error):
+    """Returns {(file name, line)} and {(file name, function name)} of
+    the frames in error's traceback and the errors it came from."""
+    lines, functions, seen = set(), set(), set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        for frame in traceback.extract_tb(error.__traceback__):
+            name = os.path.basename(frame.filename)
+            lines.add('{}:{}'.format(name, frame.lineno))
+            functions.add((name, frame.name))
+        error = error.__cause__ or error.__context__
+    return lines, functions
+
+
+def outer_tensor(error):
     """Returns (the function, the name) of a Lambda layer's function made
     by the learner's file that reads a symbolic tensor from around it (its
-    closure or its module) rather than from its arguments, or None."""
+    closure or its module) rather than from its arguments, where error
+    came from that layer or that function; or None."""
+    lines, functions = crash_frames(error)
+    # (a symbolic tensor met while the models run can only be one that a
+    # function kept from when they were built)
+    anywhere = 'KerasTensor is symbolic' in str(error)
     for made in MADE:
         layer = made()
         function = getattr(layer, 'function', None)
         code = getattr(function, '__code__', None)
         if code is None or not isinstance(layer, keras.layers.Lambda):
+            continue
+        called = (os.path.basename(code.co_filename), code.co_name)
+        if not anywhere and SITES.get(id(layer)) not in lines and \
+                called not in functions:
             continue
         cells = dict(zip(code.co_freevars, function.__closure__ or ()))
         for name in code.co_freevars:
@@ -326,7 +349,7 @@ def hint_for(error):
     shows, or ''."""
     text = str(error)
     if re.search(r'KerasTensor|symbolic', text):
-        found = outer_tensor()
+        found = outer_tensor(error)
         if found:
             return 'the function {} that Lambda calls reads {}, a tensor ' \
                 'from outside it, not one of its arguments: a Lambda\'s ' \
@@ -1078,8 +1101,8 @@ def vae_loss(models, seen):
     usual mistake its value matches."""
     encoder, decoder, auto = models
     if len(encoder.outputs) != 3:
-        return ('skip', 'skipped: the encoder returns no mean and log '
-                'variance to make the KL term of (see vae_outputs)', '')
+        return ('skip', 'skipped: waits on vae_outputs: the encoder returns '
+                'no mean and log variance to make the KL term of', '')
     if apart(models):
         return 'auto is not made of the returned encoder and decoder (see ' \
             'vae_outputs), so its loss cannot be set beside theirs'

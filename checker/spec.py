@@ -243,8 +243,9 @@ def variational(models, input_dims, hidden_layers, latent_dims, roles=None):
     encoder, decoder, auto = models
     hidden = list(hidden_layers)
     if len(encoder['outputs']) != 3:
-        return ['encoder: {} outputs; expected 3 (z, the mean, the log '
-                'variance)'.format(len(encoder['outputs']))]
+        return ['encoder: {} output{}; expected 3 (z, the mean, the log '
+                'variance)'.format(len(encoder['outputs']), '' if len(
+                    encoder['outputs']) == 1 else 's')]
     roles = roles or {role: index for index, role in enumerate(ROLES)}
     problems = check_shapes(
         {'encoder': encoder, 'decoder': decoder, 'auto': auto},

@@ -119,6 +119,41 @@ FAILURES = {
         (VAE, 'keras2', 'vae_loss'): 'auto is not made of the returned '
                                      'encoder and decoder (see vae_outputs)',
     },
+    'vae-outer-mean': {
+        (VAE, 'keras2', 'builds'): 'raised TypeError: Could not build a '
+                                   'TypeSpec for a symbolic KerasTensor',
+    },
+    'vae-z-only': {
+        (VAE, 'keras2', 'builds'): 'the encoder at 3-variational.py:22 '
+                                   'returns 1 output where the '
+                                   'specification\'s returns three',
+    },
+    'vae-order-inner': {
+        (VAE, 'keras2', 'vae_outputs'): 'returns [mean, log_var, z]; the '
+                                        'specification\'s order is [z, '
+                                        'mean, log_var]; auto decodes the '
+                                        'mean',
+    },
+    'vae-lambda-loss': {
+        (VAE, 'keras2', 'vae_loss'): 'raised TypeError: You are passing a '
+                                     'symbolic KerasTensor',
+        (VAE, 'keras2', 'trains'): 'the same error as vae_loss above',
+        (VAE, 'keras2', 'main_output'): 'the same error as vae_loss above',
+    },
+    'vae-plain': {
+        (VAE, 'keras2', 'structure'): 'encoder: 1 output; expected 3',
+        (VAE, 'keras2', 'vae_outputs'): 'the encoder at 3-variational.py:13 '
+                                        'returns 1 output where the '
+                                        'specification\'s returns three',
+        (VAE, 'keras2', 'main_output'): 'follows from the structure failure',
+    },
+    'conv-filters-order': {
+        (CONV, 'keras2', 'structure'): 'decoder: convolutions of [16, 8, 8] '
+                                       'filters before the output one; the '
+                                       'specification\'s are filters '
+                                       'reversed, [8, 8, 16] (these are '
+                                       'filters in the encoder\'s order)',
+    },
     'vae-loss-twice': {
         (VAE, 'keras2', 'vae_loss'): 'it matches the cross-entropy summed '
                                      'over the pixels plus the KL term, plus '
@@ -141,6 +176,13 @@ HINTS = {
     ('vae-all-three', VAE, 'builds'): 'decoder(encoder(inputs)[0])',
     ('vae-closure', VAE, 'vae_loss'): 'a loss function may use only y_true '
                                       'and y_pred',
+    ('vae-lambda-loss', VAE, 'vae_loss'): 'a loss function may use only '
+                                          'y_true and y_pred',
+    ('vae-outer-mean', VAE, 'builds'): 'the function reparameterize that '
+                                       'Lambda calls reads mean, a tensor '
+                                       'from outside it',
+    ('vae-z-only', VAE, 'builds'): 'encoder = keras.Model(inputs, [z, mean, '
+                                   'log_var])',
 }
 # the folders also checked on Keras 3, and what it says there (shown, not
 # counted): {(task, check): (verdict, fragment)}

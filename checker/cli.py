@@ -121,16 +121,34 @@ def parse_args(argv=None):
     return args
 
 
+# the largest task file or README.md copied for the runner (bytes)
+LARGEST = 1 << 20
+
+
 def copy_folder(folder, into):
     """Copies the task files and README.md of folder into into, keeping
-    their modes (a symbolic link, and a file of 10 MiB or more, are left
-    out); returns into."""
+    their modes, leaving out any larger than LARGEST bytes and any
+    symbolic link (which could name the grader's own files); returns
+    {name: the line saying so} for those."""
+    said = {}
     for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
         path = os.path.join(folder, name)
-        if os.path.isfile(path) and not os.path.islink(path) and \
-                os.path.getsize(path) < 10 << 20:
-            shutil.copy2(path, os.path.join(into, name))
-    return into
+        if os.path.islink(path):
+            said[name] = ('{} is a symbolic link: it was not followed, and '
+                          'is graded as missing; submit the file itself'
+                          .format(name))
+            continue
+        if not os.path.isfile(path):
+            continue
+        size = os.path.getsize(path)
+        if size > LARGEST:
+            said[name] = ('{} is {:.1f} MiB, more than the {:g} MiB a task '
+                          'file may be: it was not read, and is graded as '
+                          'missing'.format(name, size / 2 ** 20,
+                                           LARGEST / 2 ** 20))
+            continue
+        shutil.copy2(path, os.path.join(into, name))
+    return said
 
 
 def interpreter(engine):
@@ -631,12 +649,19 @@ def gradescope(rows, seconds):
 def sandbox_line(engines, timeout, jobs=1):
     """Returns the line that says what the learner's code runs under, and
     whether the host gives it a sandbox at all."""
-    engine = next((e for e in engines if interpreter(e)), None)
-    if engine is None:
+    found = {engine: layers_for(engine) for engine in engines
+             if interpreter(engine)}
+    if not found:
         return 'sandbox: no engine run (the file checks alone)', True
-    layers = layers_for(engine)
-    return sandbox.describe(layers, limits(timeout, jobs)), \
-        sandbox.sandboxed(layers)
+    said = {engine: sandbox.describe(layers, limits(timeout, jobs))
+            for engine, layers in found.items()}
+    # one line; where the engines' runners get other layers (one user can
+    # read an environment, not the other), each engine's after the first
+    first = next(iter(said))
+    line = said[first] + ''.join(
+        ' | {}: {}'.format(engine, text[len('sandbox: '):])
+        for engine, text in said.items() if text != said[first])
+    return line, all(sandbox.sandboxed(layers) for layers in found.values())
 
 
 def refusal(line):

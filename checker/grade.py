@@ -28,7 +28,6 @@ result is written, and it says what happened.
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -44,8 +43,7 @@ PLATFORMS = {'gradescope': ('/autograder', 'submission'),
 # what grading one folder may take in all, and each engine's process hold
 TOTAL = 600
 MEMORY = 1000
-# a file larger than this is not one of the task files (it is not read)
-LARGEST = 1 << 20
+# how deep a submission's folders are searched for the task files
 DEPTH = 3
 
 
@@ -121,32 +119,6 @@ def listing(submission, limit=20):
             break
     return ', '.join(found[:limit]) + (', ...' if len(found) > limit
                                        else '') or 'none'
-
-
-def copy_submission(folder, into):
-    """Copies the task files and README.md of folder into into, leaving
-    out any larger than LARGEST bytes and any symbolic link (which could
-    name the grader's own files); returns {name: the line saying so} for
-    those."""
-    said = {}
-    for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
-        path = os.path.join(folder, name)
-        if os.path.islink(path):
-            said[name] = ('{} is a symbolic link: it was not followed, and '
-                          'is graded as missing; submit the file itself'
-                          .format(name))
-            continue
-        if not os.path.isfile(path):
-            continue
-        size = os.path.getsize(path)
-        if size > LARGEST:
-            said[name] = ('{} is {:.1f} MiB, more than the {:g} MiB a task '
-                          'file may be: it was not read, and is graded as '
-                          'missing'.format(name, size / 2 ** 20,
-                                           LARGEST / 2 ** 20))
-            continue
-        shutil.copy2(path, os.path.join(into, name))
-    return said
 
 
 # what an environment says of itself (tensorflow-cpu is TensorFlow 2.15's
@@ -326,7 +298,7 @@ def grade(args):
             with tempfile.TemporaryDirectory() as work:
                 copy = os.path.join(work, 'submission')
                 os.mkdir(copy)
-                large = copy_submission(folder, copy)
+                large = cli.copy_folder(folder, copy)
                 notes += list(large.values())
                 report, problem, _ = run_checker(copy, args, work)
                 if report:

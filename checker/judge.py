@@ -356,8 +356,26 @@ def forward(model, inputs, arrays, name='the model'):
         if not given or any(v is None for v in given):
             values.append(None)
             continue
-        values.append(run_layer(layer, given, arrays, where))
+        found = run_layer(layer, given, arrays, where)
+        if found is None and spec.passes_through(model, number,
+                                                 len(given)):
+            found = list(given)
+        values.append(found)
     return [resolve(r, len(nodes)) for r in model.get('outputs_from', [])]
+
+
+def beyond(task, model, name):
+    """Raises Misbuilt naming the first layer of model the judge does not
+    recompute, with what to use instead."""
+    where = not_recomputed(model, name) or 'the {}'.format(name)
+    kind = where.split('(')[-1].split(' at ')[0].rstrip(')') \
+        if '(' in where else ''
+    raise Misbuilt(
+        '{}: a layer the grader does not recompute (it recomputes {}), and '
+        'one the specification does not name'.format(
+            where, ', '.join(RECOMPUTED[:-1])),
+        INSTEAD.get(kind, 'build the models from the layers the '
+                    'specification names: {}'.format(NAMED[task])))
 
 
 def not_recomputed(model, name):
@@ -429,10 +447,7 @@ def verify(task, frame, drawn):
             'encoder = keras.Model(inputs, [z, mean, log_var]), and auto = '
             'keras.Model(inputs, decoder(encoder(inputs)[0]))')
     if unknown and (task != '3-variational' or len(unknown) > 1):
-        raise Unverified('{}: the grader recomputes each layer from its '
-                         'weights, and not this one (it recomputes {})'
-                         .format(not_recomputed(encoder, 'encoder'),
-                                 ', '.join(RECOMPUTED[:-1])))
+        beyond(task, encoder, 'encoder')
     for number, value in enumerate(mine):
         if value is not None and not (close(value, theirs[number]) and
                                       close(value, again[number])):
@@ -444,10 +459,7 @@ def verify(task, frame, drawn):
                              .format(number))
     decoded = forward(decoder, [z], frame, 'decoder')
     if len(decoded) != 1 or decoded[0] is None:
-        raise Unverified('{}: the grader recomputes each layer from its '
-                         'weights, and not this one'.format(
-                             not_recomputed(decoder, 'decoder') or
-                             'the decoder'))
+        beyond(task, decoder, 'decoder')
     given = reported(frame, 'decoder')
     if len(given) != 1 or not close(decoded[0], given[0]):
         raise Unverified('the decoder\'s output on the grader\'s codes is '

@@ -219,12 +219,41 @@ def decoded_shape(latent_dims, convolutions, channels):
     return (2 * (height - 2), 2 * (width - 2), channels)
 
 
+def passes_through(model, number, count):
+    """Whether call number of a model's description, a layer of no
+    weights and of no kind the judge computes called on count inputs, may
+    be taken as giving them back (a layer that adds the KL term and
+    returns the mean and the log variance as they came): at least two,
+    and every output of the call used. The judge checks the outputs it
+    then computes against the runner's like any other."""
+    layer = model['layers'][model['nodes'][number]['layer']]
+    if count < 2 or layer.get('weights'):
+        return False
+    used = set()
+    for reference in [r for node in model['nodes'][number + 1:]
+                      if isinstance(node, dict)
+                      for r in node.get('inputs', [])] + list(
+                          model.get('outputs_from', [])):
+        if isinstance(reference, list) and len(reference) == 3 and \
+                reference[:2] == ['node', number]:
+            used.add(reference[2])
+    return used == set(range(count))
+
+
 def producer(model, output):
     """Returns the layer that produced the model's output number output
     (a stand-in with no kinds where it is not one of its layers)."""
     found = model['outputs_from'][output]
-    if found and found[0] == 'node':
-        return model['layers'][model['nodes'][found[1]]['layer']]
+    while found and found[0] == 'node':
+        node = model['nodes'][found[1]]
+        layer = model['layers'][node['layer']]
+        inputs = node.get('inputs', [])
+        if layer['kinds'] or not passes_through(model, found[1],
+                                                len(inputs)):
+            return layer
+        # a layer of its own that gives back what it was given (one that
+        # adds the KL term): the output is its input's
+        found = inputs[found[2]]
     return {'class': 'Input', 'kinds': [], 'site': None, 'config': {}}
 
 

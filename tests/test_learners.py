@@ -147,6 +147,7 @@ FAILURES = {
                                         'specification\'s returns three',
         (VAE, 'keras2', 'main_output'): 'follows from the structure failure',
     },
+    'vae-kl-layer': {},
     'conv-filters-order': {
         (CONV, 'keras2', 'structure'): 'decoder: convolutions of [16, 8, 8] '
                                        'filters before the output one; the '

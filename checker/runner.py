@@ -1085,6 +1085,8 @@ KLS = (
     ('double', 'the KL term with 2 * log_var and exp(2 * log_var), as if '
                'log_var were the log standard deviation'),
     ('unhalved', 'the KL term without its factor 0.5'),
+    ('negative', 'the KL term with its sign reversed (the KL divergence is '
+                 '-0.5 * sum(1 + log_var - mean ** 2 - exp(log_var)))'),
 )
 
 
@@ -1105,7 +1107,7 @@ def loss_terms(x, reconstruction, mean, log_var):
          'latent': right.mean() / mean.shape[1], 'batch': right.sum(),
          'half': kl(log_var, np.exp(log_var / 2)).mean(),
          'double': kl(2 * log_var, np.exp(2 * log_var)).mean(),
-         'unhalved': 2 * right.mean()}
+         'unhalved': 2 * right.mean(), 'negative': -right.mean()}
     return r, k
 
 

@@ -109,6 +109,7 @@ def test_the_loss_terms_against_a_hand_computation():
     assert np.isclose(k['latent'], kl.mean() / 2)
     assert np.isclose(k['batch'], kl.sum())
     assert np.isclose(k['unhalved'], 2 * kl.mean())
+    assert np.isclose(k['negative'], -kl.mean())
     half = 0.5 * np.array([1., np.sqrt(2) - np.log(2) - 1])
     assert np.isclose(k['half'], half.mean())
 

@@ -199,3 +199,39 @@ def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
     frames[0]['header']['arguments'] = [20, [8], 4]
     assert judge.variants_veto('0-vanilla', frames, drawn) == (
         'no report of autoencoder(30, [12], 6), the sizes the grader drew')
+
+
+def test_a_weightless_layer_of_the_learners_own_is_looked_through_only_whole():
+    # mean and log variance heads, then a layer of the learner's own (the
+    # KL term's) that gives both back; every output of it used
+    rng = np.random.default_rng(7)
+    base, arrays = stack('e', [4, 3], ['relu'], rng)
+    for name in ('mean', 'log_var'):
+        arrays[name + '.0'] = rng.standard_normal((3, 2))
+        arrays[name + '.1'] = rng.standard_normal(2)
+        base['layers'].append(dense(2, 'linear', [name + '.0', name + '.1']))
+        base['nodes'].append({'layer': len(base['layers']) - 1,
+                              'inputs': [['node', 0, 0]]})
+    base['layers'].append({'class': 'KLDivergence', 'kinds': [],
+                           'site': None, 'config': {}, 'weights': []})
+    base['nodes'].append({'layer': 3, 'inputs': [['node', 1, 0],
+                                                 ['node', 2, 0]]})
+    base['outputs_from'] = [['node', 3, 0], ['node', 3, 1]]
+    x = rng.random((5, 4))
+    hidden = np.maximum(x @ arrays['e.0.0'] + arrays['e.0.1'], 0)
+    mean, log_var = judge.forward(base, [x], arrays)
+    np.testing.assert_allclose(mean, hidden @ arrays['mean.0'] +
+                               arrays['mean.1'], rtol=1e-12)
+    np.testing.assert_allclose(log_var, hidden @ arrays['log_var.0'] +
+                               arrays['log_var.1'], rtol=1e-12)
+    from checker import spec
+    assert spec.producer(base, 1)['weights'] == ['log_var.0', 'log_var.1']
+    # one of its outputs unused (a sampling layer of two inputs and one
+    # output): not looked through, its output left to the runner
+    one = dict(base, outputs_from=[['node', 3, 0]])
+    assert judge.forward(one, [x], arrays) == [None]
+    assert spec.producer(one, 0)['class'] == 'KLDivergence'
+    # a layer with weights is never looked through
+    heavy = dict(base, layers=base['layers'][:3] + [dict(
+        base['layers'][3], weights=['mean.0'])])
+    assert judge.forward(heavy, [x], arrays) == [None, None]

@@ -263,7 +263,7 @@ KNOWN_ERRORS = (
      'on Keras 3, compute the KL term inside a custom layer\'s call() and '
      'add it there with self.add_loss(...); Model.add_loss and '
      'keras.backend ops on symbolic Keras tensors work on Keras 2 only',
-     r'add_loss' if hasattr(keras, 'ops') else r'(?!)'),
+     r'(?<!self)\.add_loss\(' if hasattr(keras, 'ops') else r'(?!)'),
     (r'KerasTensor|symbolic|target\.shape=\(None', 'a loss function may '
      'use only y_true and y_pred: one that uses tensors from autoencoder() '
      '(its inputs, the mean, the log variance) fails on TensorFlow 2.15; '
@@ -276,6 +276,11 @@ KNOWN_ERRORS = (
      'mean, the log variance) fails; compute the KL term inside a custom '
      'layer\'s call() and add it there with self.add_loss(...)',
      LOSS_FUNCTION),
+    (r'Invalid reduction dimension 1 for input with 1 dimensions',
+     'keras.losses.binary_crossentropy(x, y) already averages over the '
+     'pixels (one number per image): multiply it by input_dims, or sum '
+     'keras.backend.binary_crossentropy(x, y), per pixel, over axis 1',
+     r'losses\.binary_crossentropy'),
     (r'Only input tensors may be passed as positional', 'every input of a '
      'layer\'s call must be a tensor: give a number such as latent_dims to '
      'the function another way (Lambda(f, arguments={...}), or the '
@@ -348,6 +353,13 @@ def hint_for(error):
     """Returns the known fix of an error whose cause the learner's file
     shows, or ''."""
     text = str(error)
+    if 'must be equal rank' in text or 'Shapes must be equal rank' in text:
+        for where, rank in ADDED:
+            if where and rank:
+                return 'the add_loss at {} is given one loss per image, ' \
+                    'which cannot be added to the compiled loss, one ' \
+                    'number for the batch: add their mean ' \
+                    '(keras.backend.mean(...))'.format(where)
     if re.search(r'KerasTensor|symbolic', text):
         found = outer_tensor(error)
         if found:
@@ -569,9 +581,23 @@ def watch_sites():
         COMPILED[id(self)] = caller_site(self)
         return compile_(self, *arguments, **keywords)
     keras.Model.compile = compile_here
+    add_loss = layer.add_loss
+
+    def add_loss_here(self, loss, *arguments, **keywords):
+        """Adds the loss and notes where, and the rank of what was
+        added."""
+        try:
+            rank = len(getattr(loss, 'shape', ()))
+        except (TypeError, ValueError):
+            rank = 0
+        ADDED.append((caller_site(self), rank))
+        return add_loss(self, loss, *arguments, **keywords)
+    layer.add_loss = add_loss_here
 
 
 COMPILED = {}
+# the learner's add_loss calls: (where, the rank of the loss added)
+ADDED = []
 
 
 @contextlib.contextmanager
@@ -1253,34 +1279,47 @@ def variants(task, module, penalty, probe=None, challenge=None):
         problem = variant_problem(task, module, arguments, penalty, probe)
         if problem:
             return 'autoencoder{}: {}'.format(shown(arguments), problem)
-    notes, typed = [], True
+    notes, hints = [], {}
     for arguments in ROBUST[task]:
         problem = variant_problem(task, module, arguments, penalty)
         if problem:
             notes.append('autoencoder{}: {}'.format(shown(arguments),
                                                     shortened(problem)))
-            # numpy integers and arrays, tuples: the same sizes in other
-            # types; the rest (one filter, no hidden layer, lambtha 0 or
-            # 1) are other sizes, whose models break
-            typed = typed and shown(plain_arguments(arguments)) != \
-                shown(arguments)
+            # numpy integers and arrays, tuples for lists: the same sizes
+            # in other types; the rest (one filter, no hidden layer,
+            # lambtha 0 or 1) are other sizes, whose models break
+            if retyped(task, arguments):
+                hints[0] = 'the specification\'s mains pass plain ints, ' \
+                    'lists and tuples; int(...) and list(...) of the ' \
+                    'arguments accept the rest'
+            else:
+                hints[1] = 'the grader does not pass {}, and the models ' \
+                    'above break on {}: build each layer from the ' \
+                    'arguments, whatever their number'.format(
+                        *(('these', 'them') if len(notes) > 1 else
+                          ('this', 'it')))
     if notes:
         return ('note', 'beyond what the specification passes (not a '
                 'fault): ' + '; '.join(notes[:2]) + (
                     ' (and {} more)'.format(len(notes) - 2)
                     if len(notes) > 2 else ''),
-                'the specification\'s mains pass plain ints and lists; '
-                'int(...) and list(...) of the arguments accept the rest'
-                if typed else 'the grader does not pass these, and the '
-                'models above break on them: build each layer from the '
-                'arguments, whatever their number')
+                '; '.join(hints[k] for k in sorted(hints)))
     return None
 
 
-def plain_arguments(arguments):
-    """Returns arguments with numpy integers, arrays and tuples as ints
-    and lists (lambtha as it is)."""
-    return tuple(plain(a) for a in arguments[:3]) + tuple(arguments[3:])
+def retyped(task, arguments):
+    """Whether arguments are sizes in other types than the specification's
+    mains pass: numpy integers or arrays, a tuple for a list, a list for
+    a tuple."""
+    if any(isinstance(a, (np.integer, np.ndarray)) or (
+            isinstance(a, (list, tuple)) and any(
+                isinstance(b, np.integer) for b in a))
+           for a in arguments[:3]):
+        return True
+    if task == '2-convolutional':
+        return isinstance(arguments[0], list) or isinstance(
+            arguments[1], tuple) or isinstance(arguments[2], list)
+    return isinstance(arguments[1], tuple)
 
 
 def shortened(problem, most=200):
@@ -1527,6 +1566,7 @@ def check_task(task, probe, challenge):
     SITES.clear()
     MADE.clear()
     COMPILED.clear()
+    ADDED.clear()
     try:
         with open(os.path.join(FOLDER, task + '.py'), errors='replace') as f:
             SOURCE['text'] = f.read()

@@ -370,6 +370,12 @@ def hint_for(error):
     for pattern, hint, cause in KNOWN_ERRORS:
         if re.search(pattern, text) and (
                 cause is None or re.search(cause, SOURCE['text'])):
+            sites = [site for site in COMPILED.values() if site]
+            if cause == LOSS_FUNCTION and sites:
+                # the construct's line: where the loss function is given
+                hint = hint.replace('a loss function may use', 'the loss '
+                                    'function given to compile at {} may '
+                                    'use'.format(sites[-1]), 1)
             return hint
     return ''
 

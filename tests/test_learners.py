@@ -181,10 +181,12 @@ HINTS = {
                                    'input_dims, hidden_layers, latent_dims, '
                                    'lambtha):',
     ('vae-all-three', VAE, 'builds'): 'decoder(encoder(inputs)[0])',
-    ('vae-closure', VAE, 'vae_loss'): 'a loss function may use only y_true '
-                                      'and y_pred',
-    ('vae-lambda-loss', VAE, 'vae_loss'): 'a loss function may use only '
-                                          'y_true and y_pred',
+    ('vae-closure', VAE, 'vae_loss'): 'the loss function given to compile '
+                                      'at 3-variational.py:42 may use only '
+                                      'y_true and y_pred',
+    ('vae-lambda-loss', VAE, 'vae_loss'): 'the loss function given to '
+                                          'compile at 3-variational.py:40 '
+                                          'may use only y_true and y_pred',
     ('vae-outer-mean', VAE, 'builds'): 'the function reparameterize that '
                                        'Lambda calls reads mean, a tensor '
                                        'from outside it',

@@ -16,6 +16,7 @@ import numpy as np
 import tensorflow as tf
 
 from aelib import datasets, progress, task
+from aelib.report import positive_int
 
 # the four mains' models: the task file, the arguments the main passes to
 # its factory, and the shape of one input image
@@ -27,19 +28,6 @@ TASK_MODELS = {
     'variational': ('3-variational', (784, [512], 2), (784,)),
 }
 NON_INTERACTIVE = {'agg', 'cairo', 'pdf', 'pgf', 'ps', 'svg', 'template'}
-
-
-def positive_int(text):
-    """argparse type: an integer of at least 1."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            'expected a positive integer, got {!r}'.format(text)) from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(
-            'expected a positive integer, got {}'.format(value))
-    return value
 
 
 def parse_args(description, argv=None):

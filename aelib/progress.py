@@ -48,6 +48,7 @@ import tensorflow as tf
 
 from aelib import ROOT
 from aelib.datasets import sha256_file as sha256
+from aelib.files import write_atomically
 
 FORMAT = 1
 ENVIRONMENT_VARIABLE = 'AUTOENCODERS_PROGRESS'
@@ -260,12 +261,11 @@ class Progress:
     def commit(self, old=()):
         """Writes the manifest atomically, then removes the files old that
         it no longer lists."""
-        from aelib import report
         self.manifest['seconds'] = self.seconds_before() + (
             time.perf_counter() - self.began)
         self.began = time.perf_counter()
-        report.write_atomically(self.path(MANIFEST),
-                                json.dumps(self.manifest, indent=1) + '\n')
+        write_atomically(self.path(MANIFEST),
+                         json.dumps(self.manifest, indent=1) + '\n')
         listed = {entry['file'] for entry in self.entries(self.manifest)}
         for entry in old:
             if entry['file'] not in listed:

@@ -20,6 +20,8 @@ import time
 
 import numpy as np
 
+from aelib.files import write_atomically
+
 
 def machine():
     """Returns a short description of this machine's CPU and memory."""
@@ -170,27 +172,6 @@ def environment_text(record):
                 host_text(record_host({'environment': record})), **record))
 
 
-def write_atomically(path, text):
-    """Writes text to path through a temporary file in the same folder,
-    renamed over path: a reader sees the old file or the whole new one."""
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix='.tmp-')
-    try:
-        with os.fdopen(handle, 'w') as f:
-            f.write(text)
-        if os.path.exists(path):
-            os.chmod(temporary, os.stat(path).st_mode & 0o7777)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
 def write_json(path, record):
     """Writes record to path as indented JSON (atomically) and says so on
     stderr."""
@@ -288,13 +269,25 @@ def table(header, rows):
     return lines
 
 
+def positive_int(text):
+    """argparse type: an integer of at least 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            'expected a positive integer, got {!r}'.format(text)) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            'expected a positive integer, got {}'.format(value))
+    return value
+
+
 def parser(doc, name, epochs, readme='README.md'):
     """Returns an argument parser with the flags every application takes:
     --epochs (default epochs), --limit, --out, --json (default
     results/NAME.json), --readme [FILE] (alone: readme) and --render.
     doc: the application's docstring, its first paragraph the
     description."""
-    from aelib.mains import positive_int
     result = argparse.ArgumentParser(
         description=doc.split('\n\n')[0], epilog=doc.split('\n\n', 1)[1],
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -43,7 +43,7 @@ def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
     parser = report.parser(__doc__, 'anomaly', 20,
                            'docs/anomaly.md')
-    parser.add_argument('--k', type=mains.positive_int, default=100,
+    parser.add_argument('--k', type=report.positive_int, default=100,
                         metavar='K', help='importance samples of the IWAE '
                         'estimate (default: 100)')
     parser.add_argument('--models', nargs='+', choices=list(MODELS),

@@ -55,17 +55,17 @@ def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
     parser = report.parser(__doc__, 'dimensionality', 10,
                            'docs/dimensionality.md')
-    parser.add_argument('--rbm-epochs', type=mains.positive_int, default=10,
+    parser.add_argument('--rbm-epochs', type=report.positive_int, default=10,
                         metavar='N', help='CD-1 epochs of each RBM '
                         '(default: 10; H&S trained each for 50)')
-    parser.add_argument('--logistic-epochs', type=mains.positive_int,
+    parser.add_argument('--logistic-epochs', type=report.positive_int,
                         default=50, metavar='N',
                         help='epochs of logistic PCA (default: 50; about '
                         '1 s each)')
     parser.add_argument('--tune', action='store_true',
                         help='choose the end-to-end recipe anew on the '
                         'validation images, one choice at a time')
-    parser.add_argument('--tune-epochs', type=mains.positive_int,
+    parser.add_argument('--tune-epochs', type=report.positive_int,
                         default=10, metavar='N',
                         help='epochs of each --tune trial (default: 10)')
     return parser.parse_args(argv)

@@ -40,10 +40,10 @@ NEAR_ZERO = 0.01
 def parse_args(argv=None):
     """Returns the command line's flags; -h explains them."""
     parser = report.parser(__doc__, 'theory', 20, 'docs/theory.md')
-    parser.add_argument('--seeds', type=mains.positive_int, default=3,
+    parser.add_argument('--seeds', type=report.positive_int, default=3,
                         metavar='N', help='labelled subsets per size '
                         '(default: 3)')
-    parser.add_argument('--steps', type=mains.positive_int, default=3000,
+    parser.add_argument('--steps', type=report.positive_int, default=3000,
                         metavar='N', help='gradient steps (batch 32) of '
                         'every classifier (default: 3000)')
     parser.add_argument('--target', type=float, default=0.1, metavar='P',

@@ -21,7 +21,8 @@ import sys
 import tempfile
 import threading
 
-from aelib import ROOT, report
+from aelib import ROOT
+from aelib.files import write_atomically
 from checker import cli
 
 CSV_FIELDS = ('learner', 'score', 'max_score', 'seconds', 'first_failure')
@@ -64,8 +65,7 @@ def write_csv(out, names):
                              for t in result.get('tests', [])),
             'seconds': result.get('execution_time', ''),
             'first_failure': first_failure(result)})
-    report.write_atomically(os.path.join(out, 'grades.csv'),
-                            text.getvalue())
+    write_atomically(os.path.join(out, 'grades.csv'), text.getvalue())
 
 
 class Batch:

@@ -30,7 +30,7 @@ import threading
 import time
 
 from aelib import ROOT, datasets
-from aelib.report import write_atomically
+from aelib.files import write_atomically
 from checker import judge, protocol, sandbox, static, tasks
 
 # each engine: its environment's folder and the variables that select it

@@ -34,7 +34,7 @@ import tempfile
 import time
 
 from aelib import ROOT
-from aelib.report import write_atomically
+from aelib.files import write_atomically
 from checker import cli, tasks
 
 PLATFORMS = {'gradescope': ('/autograder', 'submission'),

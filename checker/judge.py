@@ -364,6 +364,19 @@ def forward(model, inputs, arrays, name='the model'):
     return [resolve(r, len(nodes)) for r in model.get('outputs_from', [])]
 
 
+# the layers each task's specification names, and what to use in place of
+# the others learners reach for
+NAMED = {'0-vanilla': 'Dense', '1-sparse': 'Dense',
+         '2-convolutional': 'Conv2D, MaxPooling2D and UpSampling2D',
+         '3-variational': 'Dense, and a layer that samples z'}
+INSTEAD = {'Conv2DTranspose': 'the specification\'s decoder enlarges with '
+                              'UpSampling2D((2, 2)) after each Conv2D: use '
+                              'those in place of Conv2DTranspose',
+           'Lambda': 'a Lambda belongs to the variational task\'s sampling '
+                     'alone; here the layers are the specification\'s '
+                     'own'}
+
+
 def beyond(task, model, name):
     """Raises Misbuilt naming the first layer of model the judge does not
     recompute, with what to use instead."""

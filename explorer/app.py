@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from aelib.mains import positive_int
+from aelib.report import positive_int
 from explorer import core, models
 
 CACHE = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(

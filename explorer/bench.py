@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 from aelib import datasets, report
-from aelib.mains import positive_int
+from aelib.report import positive_int
 from explorer import app, browser, core, models
 
 BEGIN, END = report.markers('explorer', '`make explore-bench` '

@@ -19,6 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from aelib import datasets, imaging, mains, progress, report, scores, task
+from aelib.files import write_atomically
 
 keras = tf.keras
 TASK_NAMES = ('vanilla', 'sparse', 'convolutional', 'variational')
@@ -224,7 +225,7 @@ def prepare(folder, limit=None, epochs=None, retrain=False):
         files[DETECTOR] = sha256(path)
         changed = True
     if changed:
-        report.write_atomically(os.path.join(folder, MANIFEST), json.dumps(
+        write_atomically(os.path.join(folder, MANIFEST), json.dumps(
             {'format': FORMAT, 'limit': limit, 'epochs': epochs,
              'keras': report.environment()['keras'], 'files': files},
             indent=1) + '\n')

@@ -235,3 +235,24 @@ def test_a_weightless_layer_of_the_learners_own_is_looked_through_only_whole():
     heavy = dict(base, layers=base['layers'][:3] + [dict(
         base['layers'][3], weights=['mean.0'])])
     assert judge.forward(heavy, [x], arrays) == [None, None]
+
+
+def test_a_layer_the_judge_does_not_compute_is_named_with_what_to_use():
+    def model(kind):
+        """A description of one layer of a kind the judge does not
+        compute."""
+        return {'layers': [{'class': kind, 'kinds': [], 'config': {},
+                            'site': '2-convolutional.py:30'}]}
+    with pytest.raises(judge.Misbuilt) as raised:
+        judge.beyond('2-convolutional', model('Conv2DTranspose'), 'decoder')
+    assert str(raised.value).startswith(
+        'decoder layer 1 (Conv2DTranspose at 2-convolutional.py:30): a '
+        'layer the grader does not recompute')
+    assert 'UpSampling2D((2, 2)) after each Conv2D' in raised.value.hint
+    with pytest.raises(judge.Misbuilt) as raised:
+        judge.beyond('0-vanilla', model('Lambda'), 'encoder')
+    assert 'sampling alone' in raised.value.hint
+    with pytest.raises(judge.Misbuilt) as raised:
+        judge.beyond('2-convolutional', model('SeparableConv2D'), 'encoder')
+    assert raised.value.hint.endswith(
+        'Conv2D, MaxPooling2D and UpSampling2D')

@@ -33,7 +33,7 @@ import time
 import zlib
 
 from aelib import ONEDNN_DEFAULT, ROOT, report
-from aelib.mains import positive_int
+from aelib.report import positive_int
 from tools.bench import REFERENCE, TASKS, median, run_task
 
 BEGIN, END = report.markers('backends', '`make bench-backends` and '

@@ -22,7 +22,7 @@ import aelib  # noqa: F401  (first: it sets TensorFlow's options)
 import tensorflow as tf
 
 from aelib import ROOT, report
-from aelib.mains import positive_int
+from aelib.report import positive_int
 
 TASKS = ('0-vanilla', '1-sparse', '2-convolutional', '3-variational')
 # SPEC.md's reference (current edition, TensorFlow 2.15, 50 epochs)

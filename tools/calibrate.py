@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from aelib import mains
+from aelib import mains, report
 
 BATCH = 256
 # the batches of a main's epoch: 60,000 training and 10,000 test images
@@ -85,7 +85,7 @@ def main(argv=None):
     """Prints {"vanilla": seconds, ...} for the models named (all four by
     default) as one JSON line on stdout."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--batches', type=mains.positive_int, default=24,
+    parser.add_argument('--batches', type=report.positive_int, default=24,
                         metavar='N', help='training batches timed per '
                         'model (default: 24)')
     parser.add_argument('--tasks', nargs='+', choices=list(mains.TASK_MODELS),

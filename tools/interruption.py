@@ -22,7 +22,7 @@ import time
 
 import numpy as np
 
-from aelib import ROOT, mains, report
+from aelib import ROOT, report
 
 BEGIN, END = report.markers('interruption', '`make interruption` '
                             '(tools/interruption.py)')
@@ -36,7 +36,7 @@ def parse_args(argv=None):
     parser.add_argument('--main', type=int, choices=range(4), default=2,
                         help='the main to run (default: 2, the '
                         'convolutional one, the slowest)')
-    parser.add_argument('--at', type=mains.positive_int, default=5,
+    parser.add_argument('--at', type=report.positive_int, default=5,
                         metavar='K', help='interrupt in the middle of epoch '
                         'K (default: 5)')
     parser.add_argument('--signal', choices=list(SIGNALS), default='INT',

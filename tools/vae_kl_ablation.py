@@ -51,8 +51,8 @@ def train(kl, epochs, limit, progress):
 def main(argv=None):
     """Runs both variants and writes the JSON file."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--epochs', type=mains.positive_int, default=50)
-    parser.add_argument('--limit', type=mains.positive_int, metavar='N',
+    parser.add_argument('--epochs', type=report.positive_int, default=50)
+    parser.add_argument('--limit', type=report.positive_int, metavar='N',
                         help='first N training and test images only')
     parser.add_argument('--json', required=True)
     parser.add_argument('--fresh', action='store_true',

@@ -121,33 +121,19 @@ def parse_args(argv=None):
     return args
 
 
-# the largest task file or README.md copied for the runner (bytes)
-LARGEST = 1 << 20
-
-
 def copy_folder(folder, into):
     """Copies the task files and README.md of folder into into, keeping
-    their modes, leaving out any larger than LARGEST bytes and any
-    symbolic link (which could name the grader's own files); returns
-    {name: the line saying so} for those."""
+    their modes, leaving out those the checker does not read (a symbolic
+    link, a file larger than static.LARGEST); returns {name: the line
+    saying why} for those."""
     said = {}
     for name in [task + '.py' for task in tasks.TASKS] + ['README.md']:
         path = os.path.join(folder, name)
-        if os.path.islink(path):
-            said[name] = ('{} is a symbolic link: it was not followed, and '
-                          'is graded as missing; submit the file itself'
-                          .format(name))
-            continue
-        if not os.path.isfile(path):
-            continue
-        size = os.path.getsize(path)
-        if size > LARGEST:
-            said[name] = ('{} is {:.1f} MiB, more than the {:g} MiB a task '
-                          'file may be: it was not read, and is graded as '
-                          'missing'.format(name, size / 2 ** 20,
-                                           LARGEST / 2 ** 20))
-            continue
-        shutil.copy2(path, os.path.join(into, name))
+        reason = static.refused(folder, name)
+        if reason:
+            said[name] = reason
+        elif os.path.isfile(path):
+            shutil.copy2(path, os.path.join(into, name))
     return said
 
 
@@ -343,14 +329,6 @@ def feed(stream, data):
         pass
 
 
-def resident_mib(pid):
-    """Returns the memory pid and every process below it hold of their own
-    (resident and anonymous, MiB: not the shared libraries' pages, which
-    the system can drop and read again; 0 where the system does not
-    say)."""
-    return sandbox.held_mib(pid) if sys.platform == 'linux' else 0.0
-
-
 def stop(process):
     """Stops a runner and everything it started: its supervisor kills
     them all (SIGTERM), or, where it does not within 10 s, is killed."""
@@ -412,7 +390,9 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
                 '--timeout): something in the file or in autoencoder() ' \
                 'does not return'.format(timeout)
             break
-        held = resident_mib(process.pid) if memory else 0
+        # (their own resident memory: not the shared libraries' pages,
+        # which the system can drop and read again)
+        held = sandbox.held_mib(process.pid) if memory else 0
         if memory and held > memory:
             stop(process)
             problem = 'held {:.0f} MiB of memory, more than the {:g} ' \

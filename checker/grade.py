@@ -134,15 +134,16 @@ print(', '.join(found))
 """
 
 
-def in_learners_terms(report, copy, large):
+def in_learners_terms(report, copy, refused):
     """Rewrites the report's messages for the learner: the grader's copy
-    of the folder is "the submission", and a file left out for its size
-    is said to be too large rather than missing."""
+    of the folder is "the submission", and a file left out of it (a link,
+    or too large: refused, {name: why}) is said to be so rather than
+    missing."""
     for test in report['tests']:
         test['output'] = test['output'].replace(copy, 'the submission')
         data = test['extra_data']
-        if data['check'] == 'exists' and data['task'] + '.py' in large:
-            test['output'] = large[data['task'] + '.py']
+        if data['check'] == 'exists' and data['task'] + '.py' in refused:
+            test['output'] = refused[data['task'] + '.py']
 
 
 def versions(engines):
@@ -298,11 +299,11 @@ def grade(args):
             with tempfile.TemporaryDirectory() as work:
                 copy = os.path.join(work, 'submission')
                 os.mkdir(copy)
-                large = cli.copy_folder(folder, copy)
-                notes += list(large.values())
+                refused = cli.copy_folder(folder, copy)
+                notes += list(refused.values())
                 report, problem, _ = run_checker(copy, args, work)
                 if report:
-                    in_learners_terms(report, copy, large)
+                    in_learners_terms(report, copy, refused)
     except Exception as error:  # a result is written whatever happens
         problem = 'the grader failed: {}: {}'.format(
             type(error).__name__, error)

@@ -17,8 +17,7 @@ then believes nothing it can check itself:
   specification's sentences, checker.spec), and for tasks 0 to 2 auto(x)
   against the judge's decoder(encoder(x)).
 - `main_output` is the judge's reading of the lines the main printed, and
-  `seeded_value` sets them beside this project's own file's, which a
-  runner without any learner's file printed.
+  `seeded_value` a note where they hold a NaN or an infinity.
 - `compiled`, `vae_outputs` and `variants` are the runner's findings, but
   a pass must also meet the judge's own numbers: auto's loss on the
   challenge is the binary cross-entropy of the outputs the judge computed
@@ -35,7 +34,7 @@ limit, a crash, the sandbox), and the checks after it are skipped.
 """
 import numpy as np
 
-from checker import spec, static, tasks
+from checker import protocol, spec, static, tasks
 
 # how many images and codes the challenge holds for each task
 CHALLENGE_SIZE = 8
@@ -380,30 +379,34 @@ INSTEAD = {'Conv2DTranspose': 'the specification\'s decoder enlarges with '
 def beyond(task, model, name):
     """Raises Misbuilt naming the first layer of model the judge does not
     recompute, with what to use instead."""
-    where = not_recomputed(model, name) or 'the {}'.format(name)
-    kind = where.split('(')[-1].split(' at ')[0].rstrip(')') \
-        if '(' in where else ''
+    where, layer = first_beyond(model, name)
     raise Misbuilt(
-        '{}: a layer the grader does not recompute (it recomputes {}), and '
-        'one the specification does not name'.format(
-            where, ', '.join(RECOMPUTED[:-1])),
-        INSTEAD.get(kind, 'build the models from the layers the '
-                    'specification names: {}'.format(NAMED[task])))
+        '{}: a layer the specification does not name, which the grader '
+        'does not recompute'.format(where or 'the {}'.format(name)),
+        INSTEAD.get(layer.get('class'), 'build the models from the layers '
+                    'the specification names: {}'.format(NAMED[task])))
 
 
-def not_recomputed(model, name):
+def first_beyond(model, name):
     """Returns how the first layer the judge does not recompute is named
-    ('encoder layer 3 (Lambda at 3-variational.py:20)'), or ''."""
+    ('encoder layer 3 (Lambda at 3-variational.py:20)') and its
+    description, or ('', {})."""
     for index, layer in enumerate(model.get('layers', []), 1):
         if 'Model' in layer['kinds'] and isinstance(layer.get('model'),
                                                     dict):
-            found = not_recomputed(layer['model'], name)
+            found = first_beyond(layer['model'], name)
         else:
-            found = '' if any(k in layer['kinds'] for k in RECOMPUTED) \
-                else spec.where(name, index, layer)
-        if found:
+            found = ('', {}) if any(k in layer['kinds'] for k in RECOMPUTED) \
+                else (spec.where(name, index, layer), layer)
+        if found[0]:
             return found
-    return ''
+    return '', {}
+
+
+def not_recomputed(model, name):
+    """Returns how the first layer the judge does not recompute is named,
+    or ''."""
+    return first_beyond(model, name)[0]
 
 
 def close(mine, theirs):
@@ -530,13 +533,6 @@ def degenerate(model, arrays, name):
                                      float(kernel.flat[0])))
 
 
-def projection(seed, number, shape):
-    """The random weights an output is summed with (as the runner draws
-    them: checker.runner.projections)."""
-    return np.random.default_rng([seed, number]).standard_normal(
-        shape).astype(np.float32).astype(np.float64)
-
-
 def check_gradients(model, given, seed, frame, name, mine, epsilon=1e-6):
     """Checks the gradients the runner reported against finite differences
     of the judge's own forward pass, along a direction the judge draws
@@ -559,7 +555,8 @@ def check_gradients(model, given, seed, frame, name, mine, epsilon=1e-6):
     for number, value in enumerate(mine):
         if value is None:
             continue
-        weights = projection(seed, number, value.shape)
+        weights = protocol.projection(seed, number, value.shape).astype(
+            np.float64)
         differences = float(np.sum((plus[number] - minus[number]) *
                                    weights)) / (2 * epsilon)
         terms = []
@@ -827,15 +824,14 @@ def verdicts(task, frames, drawn, problem=None):
                 problem = str(error)
             if problem:
                 decided[check] = static.result(check, 'fail', problem)
-    if decided.get('structure', {}).get('verdict') == 'fail':
-        for check in ('trains', 'main_output'):
-            if decided.get(check, {}).get('verdict') == 'fail':
-                decided[check] = dict(decided[check], message=decided[check][
-                    'message'] + ' (this follows from the structure failure '
-                    'above)')
-    if decided.get('quiet', {}).get('verdict') == 'fail' and decided.get(
-            'main_output', {}).get('verdict') == 'fail':
-        decided['main_output'] = dict(decided['main_output'], message=decided[
-            'main_output']['message'] + ' (this follows from the quiet '
-            'failure above: what autoencoder() prints comes first)')
+    # failures that follow from one above say so
+    for cause, checks, why in (('structure', ('trains', 'main_output'), ''),
+                               ('quiet', ('main_output',), ': what '
+                                'autoencoder() prints comes first')):
+        if decided.get(cause, {}).get('verdict') == 'fail':
+            for check in checks:
+                if decided.get(check, {}).get('verdict') == 'fail':
+                    decided[check] = dict(decided[check], message=decided[
+                        check]['message'] + ' (this follows from the {} '
+                        'failure above{})'.format(cause, why))
     return [decided[check] for check in tasks.engine_checks(task)]

@@ -25,6 +25,14 @@ class ProtocolError(Exception):
     """The other side sent something that is not a frame."""
 
 
+def projection(seed, number, shape):
+    """The random weights the runner sums a model's output number with
+    before it takes the gradients it reports, drawn from the judge's seed
+    (the judge draws the same to check them)."""
+    return np.random.default_rng([seed, number]).standard_normal(
+        shape).astype(np.float32)
+
+
 def encode(header, arrays=None):
     """Returns the bytes of one frame: header (a dict that JSON can hold)
     and arrays ({name: array})."""

@@ -177,19 +177,26 @@ def tidy(line):
 ERROR = re.compile(r'^\w+(Error|Exception): \S')
 
 
+def chained_frames(error):
+    """Returns the frames of error's traceback and of the errors it was
+    raised from, in order."""
+    frames, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        frames += traceback.extract_tb(error.__traceback__)
+        error = error.__cause__ or error.__context__
+    return frames
+
+
 def learner_frame(error):
     """Returns 'file.py:LINE: code' for the deepest frame of the learner's
     files in error's traceback (or the errors it was raised from), or ''."""
-    found, seen = '', set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        for frame in traceback.extract_tb(error.__traceback__):
-            if in_learner_file(frame.filename):
-                found = '{}:{}: {}'.format(os.path.basename(frame.filename),
-                                           frame.lineno, statement(
-                                               frame.filename, frame.lineno,
-                                               frame.line))
-        error = error.__cause__ or error.__context__
+    found = ''
+    for frame in chained_frames(error):
+        if in_learner_file(frame.filename):
+            found = '{}:{}: {}'.format(
+                os.path.basename(frame.filename), frame.lineno,
+                statement(frame.filename, frame.lineno, frame.line))
     return found
 
 
@@ -303,26 +310,16 @@ def symbolic(value):
     return any(kind.__name__ == 'KerasTensor' for kind in type(value).__mro__)
 
 
-def crash_frames(error):
-    """Returns {(file name, line)} and {(file name, function name)} of
-    the frames in error's traceback and the errors it came from."""
-    lines, functions, seen = set(), set(), set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        for frame in traceback.extract_tb(error.__traceback__):
-            name = os.path.basename(frame.filename)
-            lines.add('{}:{}'.format(name, frame.lineno))
-            functions.add((name, frame.name))
-        error = error.__cause__ or error.__context__
-    return lines, functions
-
-
 def outer_tensor(error):
     """Returns (the function, the name) of a Lambda layer's function made
     by the learner's file that reads a symbolic tensor from around it (its
     closure or its module) rather than from its arguments, where error
     came from that layer or that function; or None."""
-    lines, functions = crash_frames(error)
+    frames = chained_frames(error)
+    lines = {'{}:{}'.format(os.path.basename(frame.filename), frame.lineno)
+             for frame in frames}
+    functions = {(os.path.basename(frame.filename), frame.name)
+                 for frame in frames}
     # (a symbolic tensor met while the models run can only be one that a
     # function kept from when they were built)
     anywhere = 'KerasTensor is symbolic' in str(error)
@@ -353,7 +350,7 @@ def hint_for(error):
     """Returns the known fix of an error whose cause the learner's file
     shows, or ''."""
     text = str(error)
-    if 'must be equal rank' in text or 'Shapes must be equal rank' in text:
+    if 'must be equal rank' in text:
         for where, rank in ADDED:
             if where and rank:
                 return 'the add_loss at {} is given one loss per image, ' \
@@ -477,9 +474,15 @@ def layer_config(layer):
 
 def layer_kinds(layer):
     """Returns the Keras classes (of KINDS, and Model) layer is an
-    instance of."""
+    instance of: a learner's subclass of one is that one, but a Keras
+    layer of other arithmetic derived from one (Keras 2's Conv2DTranspose
+    from Conv2D) is none of them."""
     found = [name for name in KINDS
              if isinstance(layer, getattr(keras.layers, name))]
+    kind = type(layer)
+    source = getattr(sys.modules.get(kind.__module__), '__file__', None)
+    if kind.__name__ not in KINDS and not in_learner_file(source or '<'):
+        found = []
     return found + (['Model'] if isinstance(layer, keras.Model) else [])
 
 
@@ -693,6 +696,7 @@ def make(module, arguments, seed=0):
     keras.backend.clear_session()
     SITES.clear()
     MADE.clear()
+    ADDED.clear()
     keras.utils.set_random_seed(seed)
     with captured() as out:
         try:
@@ -1444,14 +1448,6 @@ def enter(folder):
     importlib.invalidate_caches()
 
 
-def projections(seed, outputs):
-    """Returns the random weights the judge sums each output with (drawn
-    from its seed, as the judge draws them)."""
-    return [np.random.default_rng([seed, number]).standard_normal(
-        output.shape).astype(np.float32)
-        for number, output in enumerate(outputs)]
-
-
 def watched(variable):
     """Returns what a gradient tape follows for a Keras variable (Keras 3
     wraps a TensorFlow variable in its own)."""
@@ -1471,9 +1467,10 @@ def gradients(model, given, seed, variables, arrays, name):
         outputs = model(given, training=False)
         outputs = list(outputs) if isinstance(outputs, (list, tuple)) \
             else [outputs]
-        sums = [tf.reduce_sum(tf.cast(output, tf.float32) * weights)
-                for output, weights in zip(outputs, projections(
-                    seed, [np.asarray(output) for output in outputs]))]
+        sums = [tf.reduce_sum(tf.cast(output, tf.float32) *
+                              protocol.projection(seed, number,
+                                                  tuple(output.shape)))
+                for number, output in enumerate(outputs)]
     for number, (output, total) in enumerate(zip(outputs, sums)):
         arrays['{}:{}'.format(name, number)] = np.asarray(output)
         found = tape.gradient(total, [watched(variables[n]) for n in names],

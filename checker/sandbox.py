@@ -393,6 +393,8 @@ def held_mib(pid, field='RssAnon'):
     """Returns the memory pid and every process below it hold, in MiB, as
     /proc/PID/status's field says it (RssAnon: their own, resident;
     VmRSS: with the libraries' pages); 0 where the system does not say."""
+    if not os.path.isdir('/proc'):
+        return 0.0
     held = 0
     for process in tree(pid):
         try:

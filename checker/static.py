@@ -292,14 +292,32 @@ def vermin_violations(path):
     return found
 
 
+# the largest task file or README.md the checker reads (bytes)
+LARGEST = 1 << 20
+
+
+def refused(folder, name):
+    """Returns why the checker does not read folder's file name, a
+    symbolic link (it could name any file of the machine) or one larger
+    than LARGEST, or None."""
+    path = os.path.join(folder, name)
+    if os.path.islink(path):
+        return '{} is a symbolic link: the checker does not follow it (it ' \
+            'could name any file of the machine); put the file itself ' \
+            'there'.format(name)
+    if os.path.isfile(path) and os.path.getsize(path) > LARGEST:
+        return '{} is {:.1f} MiB, more than the {:g} MiB a task file may ' \
+            'be: the checker does not read it'.format(
+                name, os.path.getsize(path) / 2 ** 20, LARGEST / 2 ** 20)
+    return None
+
+
 def check_file(folder, task):
     """Returns the results of FILE_CHECKS for the task's file in folder."""
     path = os.path.join(folder, task + '.py')
-    if os.path.islink(path):
-        return [result('exists', 'fail', '{}.py is a symbolic link: the '
-                       'checker does not follow it (it could name any file '
-                       'of the machine); put the file itself there'.format(
-                           task))]
+    reason = refused(folder, task + '.py')
+    if reason:
+        return [result('exists', 'fail', reason)]
     if not os.path.isfile(path):
         return [result('exists', 'fail', 'no {}.py in {}'.format(task,
                                                                  folder))]

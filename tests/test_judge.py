@@ -5,7 +5,7 @@ malformed or oversized descriptions)."""
 import numpy as np
 import pytest
 
-from checker import judge
+from checker import judge, protocol
 
 
 def dense(units, activation, weights):
@@ -93,7 +93,7 @@ def evidence(rng, drawn, task='0-vanilla'):
                                      ('decoder', decoder, z, seeds[1])):
         [out] = judge.forward(model, [given.astype(np.float64)], arrays)
         frame[name + ':0'] = out
-        weights = judge.projection(seed, 0, out.shape)
+        weights = protocol.projection(seed, 0, out.shape).astype(np.float64)
         for weight, _, _, _ in judge.weight_names(model):
             gradient = np.zeros_like(arrays[weight])
             flat = gradient.reshape(-1)
@@ -247,7 +247,8 @@ def test_a_layer_the_judge_does_not_compute_is_named_with_what_to_use():
         judge.beyond('2-convolutional', model('Conv2DTranspose'), 'decoder')
     assert str(raised.value).startswith(
         'decoder layer 1 (Conv2DTranspose at 2-convolutional.py:30): a '
-        'layer the grader does not recompute')
+        'layer the specification does not name, which the grader does not '
+        'recompute')
     assert 'UpSampling2D((2, 2)) after each Conv2D' in raised.value.hint
     with pytest.raises(judge.Misbuilt) as raised:
         judge.beyond('0-vanilla', model('Lambda'), 'encoder')

@@ -154,6 +154,11 @@ FAILURES = {
         (VAE, 'keras2', 'trains'): 'the same error as vae_loss above',
         (VAE, 'keras2', 'main_output'): 'the same error as vae_loss above',
     },
+    'conv-transpose': {
+        (CONV, 'keras2', 'builds'): 'decoder layer 1 (Conv2DTranspose at '
+                                    '2-convolutional.py:17): a layer the '
+                                    'specification does not name',
+    },
     'conv-filters-order': {
         (CONV, 'keras2', 'structure'): 'decoder: convolutions of [16, 8, 8] '
                                        'filters before the output one; the '
@@ -193,6 +198,8 @@ HINTS = {
     ('vae-kl-per-image', VAE, 'vae_loss'): 'the add_loss at '
                                            '3-variational.py:36 is given one '
                                            'loss per image',
+    ('conv-transpose', CONV, 'builds'): 'UpSampling2D((2, 2)) after each '
+                                        'Conv2D',
     ('vae-z-only', VAE, 'builds'): 'encoder = keras.Model(inputs, [z, mean, '
                                    'log_var])',
 }

@@ -8,7 +8,9 @@ Each learner's result is DIR/LEARNER.json (Gradescope's schema), written
 whole once the learner is graded; grades.csv (one row per learner: score,
 maximum, seconds, the first failure) is rewritten after each one. Stopped
 (Ctrl-C), the batch leaves what it finished; run again, it grades only the
-learners without a result.
+learners without a result. Whatever goes wrong with one learner (its
+grading ends without a result, the grader fails), that learner's result
+says what, scoring 0, and the others are graded all the same.
 """
 import concurrent.futures
 import csv
@@ -20,10 +22,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 from aelib import ROOT
 from aelib.files import write_atomically
-from checker import cli
+from checker import cli, grade
 
 CSV_FIELDS = ('learner', 'score', 'max_score', 'seconds', 'first_failure')
 
@@ -57,15 +60,52 @@ def write_csv(out, names):
         path = os.path.join(out, name + '.json')
         if not os.path.exists(path):
             continue
+        writer.writerow(csv_row(name, path))
+    write_atomically(os.path.join(out, 'grades.csv'), text.getvalue())
+
+
+def csv_row(name, path):
+    """Returns a learner's row of grades.csv from its result (a row of
+    score 0 saying why where the result cannot be read)."""
+    try:
         with open(path) as f:
             result = json.load(f)
-        writer.writerow({
-            'learner': name, 'score': result.get('score', 0),
-            'max_score': sum(t.get('max_score', 0)
-                             for t in result.get('tests', [])),
-            'seconds': result.get('execution_time', ''),
-            'first_failure': first_failure(result)})
-    write_atomically(os.path.join(out, 'grades.csv'), text.getvalue())
+        return {'learner': name, 'score': result.get('score', 0),
+                'max_score': sum(t.get('max_score', 0)
+                                 for t in result.get('tests', [])),
+                'seconds': result.get('execution_time', ''),
+                'first_failure': first_failure(result)}
+    except (OSError, ValueError, AttributeError, TypeError) as error:
+        return {'learner': name, 'score': 0,
+                'max_score': grade.max_score(), 'seconds': '',
+                'first_failure': cli.said('its result could not be read: '
+                                          '{}: {}'.format(
+                                              type(error).__name__, error))}
+
+
+def load(path):
+    """Returns a result written before (a failure saying why where it
+    cannot be read)."""
+    try:
+        with open(path) as f:
+            found = json.load(f)
+        if isinstance(found, dict) and isinstance(found.get('tests'), list):
+            return found
+        raise ValueError('not a result')
+    except (OSError, ValueError) as error:
+        return failure('its result could not be read: {}'.format(error), 0)
+
+
+def failure(problem, seconds):
+    """Returns a learner's result where its grading gave none: Gradescope's
+    schema, one failed test worth the whole score, saying what happened
+    (delete it to grade the learner again)."""
+    return {'score': 0, 'execution_time': round(seconds, 1),
+            'output': 'no result: delete this file to grade the learner '
+                      'again',
+            'tests': [{'name': 'grading', 'score': 0,
+                       'max_score': grade.max_score(), 'status': 'failed',
+                       'output': cli.said(problem)}]}
 
 
 class Batch:
@@ -77,7 +117,25 @@ class Batch:
 
     def grade_one(self, submissions, name, out, flags):
         """Grades one learner in a platform layout of its own; moves the
-        result to out/NAME.json; returns the result (None if stopped)."""
+        result to out/NAME.json; returns the result (None if stopped).
+        Where the grading gives no result, or anything here fails, the
+        result written says what happened, scoring 0."""
+        began = time.monotonic()
+        try:
+            return self.graded(submissions, name, out, flags)
+        except Exception as error:  # a result whatever happens
+            target = os.path.join(out, name + '.json')
+            if os.path.exists(target):
+                # the result was moved in before the failure (the learners
+                # graded now have none before): it stands
+                return load(target)
+            found = failure('the grading of {} gave no result: {}: {}'.format(
+                name, type(error).__name__, error), time.monotonic() - began)
+            write_atomically(target, json.dumps(found, indent=1))
+            return found
+
+    def graded(self, submissions, name, out, flags):
+        """grade_one(), its failures raised."""
         with tempfile.TemporaryDirectory() as root:
             os.symlink(os.path.abspath(os.path.join(submissions, name)),
                        os.path.join(root, 'submission'))
@@ -98,6 +156,9 @@ class Batch:
             result = os.path.join(root, 'results', 'results.json')
             with open(result) as f:
                 found = json.load(f)
+            if not isinstance(found, dict) or not isinstance(
+                    found.get('tests'), list):
+                raise ValueError('its results.json is not a result')
             os.replace(result, os.path.join(out, name + '.json'))
         return found
 
@@ -128,10 +189,12 @@ def run(submissions, out, jobs, flags, say=print):
                                flags): name for name in todo}
         for future in concurrent.futures.as_completed(futures):
             name, result = futures[future], future.result()
+            if result is None:  # stopped
+                continue
             done.append(name)
             write_csv(out, names)
             say('{}/{} {}: {}/{} in {:.0f} s'.format(
-                len(done), len(todo), name, result.get('score', 0),
+                len(done), len(todo), cli.said(name), result.get('score', 0),
                 sum(t.get('max_score', 0) for t in result['tests']),
                 result.get('execution_time', 0)))
     except KeyboardInterrupt:

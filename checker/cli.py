@@ -45,6 +45,10 @@ MEMORY = 4096
 # count) it may have where the limit applies (not to root)
 FILE_LIMIT = 64 << 20
 PROCESSES = 1024
+# the scratch folder's size and number of files and folders, where the
+# sandbox makes it a tmpfs of its own
+SCRATCH_LIMIT = 256 << 20
+SCRATCH_FILES = 20000
 # the project's packages the runner uses: copied for it (only their .py
 # files), so that nothing else of the project is within its reach
 STAGED = ('aelib', 'checker', 'test_files')
@@ -55,6 +59,10 @@ KEPT_PREFIXES = ('TF_', 'XLA_', 'OMP_', 'KMP_', 'MKL_', 'ONEDNN_', 'DNNL_',
                  'CUDA_')
 # how often (s) the judge looks at the runner's time and memory
 POLL = 0.1
+# the processes the runner starts for each job, whose stdout the judge
+# reads, and the most bytes of each it keeps
+PHASES = ('import', 'checks', 'main')
+OUTPUT_LIMIT = 64 << 10
 # what a check the runner never reported says where its process ended
 # well (status 0): the learner's file ended it
 ENDED = 'the process ended (status 0) before this check reported: ' \
@@ -206,15 +214,22 @@ def layers_for(engine):
     return sandbox.available(reads + [tempfile.gettempdir()])
 
 
-def limits(timeout, jobs):
+def limits(timeout, jobs, memory=None):
     """Returns the runner's limits: CPU seconds (every core busy for the
-    time its jobs may take), the largest file, the processes."""
+    time its jobs may take), the largest file, the processes, the scratch
+    folder's size and number of files (where it is a tmpfs of its own)
+    and the memory (MiB, --memory: its control group's, where it has
+    one)."""
     return {'cpu': int((timeout * (jobs + 1) + 60) * (os.cpu_count() or 1)),
-            'file': FILE_LIMIT, 'processes': PROCESSES}
+            'file': FILE_LIMIT, 'processes': PROCESSES,
+            'scratch': SCRATCH_LIMIT, 'inodes': SCRATCH_FILES,
+            'memory': memory}
 
 
-def policy(engine, work, lib, layers, enforce, timeout, jobs):
-    """Returns the sandbox's policy for a runner of engine in work."""
+def policy(engine, work, lib, layers, enforce, timeout, jobs, memory=None):
+    """Returns the sandbox's policy for a runner of engine in work: its
+    scratch folder (HOME, TMPDIR) and the copies of the learners' folders
+    are what the sandbox mounts on a bounded tmpfs where it can."""
     python = interpreter(engine)
     scratch = os.path.join(work, 'scratch')
     environment = {key: value for key, value in os.environ.items()
@@ -233,21 +248,17 @@ def policy(engine, work, lib, layers, enforce, timeout, jobs):
                 lib, data],
             'write': list(sandbox.SYSTEM_WRITE) + [
                 scratch, os.path.join(work, 'folders')],
-            'limits': limits(timeout, jobs), 'environment': environment}
+            'scratch': scratch, 'copies': os.path.join(work, 'folders'),
+            'limits': limits(timeout, jobs, memory),
+            'environment': environment}
 
 
 def hand_over(work, layers):
-    """Makes the runner's folders its own where it runs as another user:
-    work readable, the copies and the scratch folder its to write."""
-    if not layers['user']:
-        return
-    _, uid, gid = layers['user']
-    os.chmod(work, 0o755)
-    for top in ('scratch', 'folders'):
-        for folder, subfolders, files in os.walk(os.path.join(work, top)):
-            for name in [folder] + [os.path.join(folder, f)
-                                    for f in subfolders + files]:
-                os.chown(name, uid, gid)
+    """Lets the runner reach work where it runs as another user; the
+    sandbox's supervisor, which takes the user (one no other runner
+    holds), makes the copies and the scratch folder that user's."""
+    if layers['user']:
+        os.chmod(work, 0o755)
 
 
 def run_engine(jobs, engine, timeout, memory=None, enforce=True):
@@ -266,7 +277,10 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
                 for job in jobs}
     layers = layers_for(engine)
     judged = {}
-    with tempfile.TemporaryDirectory() as work:
+    # removed by sandbox.remove_tree, whatever the runner left there (a
+    # TemporaryDirectory's rmtree recurses: 1,100 nested folders raise)
+    work = tempfile.mkdtemp(prefix='autoencoders-')
+    try:
         lib = stage(work)
         for folder in ('scratch/home', 'scratch/tmp', 'scratch/keras',
                        'scratch/matplotlib', 'folders'):
@@ -280,24 +294,26 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
                 copy_folder(folder, copies[folder])
         hand_over(work, layers)
         rules = policy(engine, work, lib, layers, enforce, timeout,
-                       len(jobs))
+                       len(jobs), memory)
         remaining, found = list(range(len(jobs))), {}
         while remaining:
             drawn = judge.challenge()
-            frames, current, problem = run_jobs(
+            read, current, problem = run_jobs(
                 python, [(copies[jobs[n][0]], jobs[n][1])
                          for n in remaining], rules, timeout, memory,
                 work, drawn)
-            for number, frames_of in frames.items():
-                found[remaining[number]] = (frames_of, drawn, ENDED)
+            for number, read_of in read.items():
+                found[remaining[number]] = (read_of, drawn, ENDED)
             if current is None:
                 break
-            found[remaining[current]] = (frames.get(current, []), drawn,
+            found[remaining[current]] = (read.get(current, {}), drawn,
                                          problem)
             remaining = remaining[current + 1:]
         for n, job in enumerate(jobs):
-            frames_of, drawn, problem = found.get(n, ([], None, ENDED))
-            judged[job] = judge.verdicts(job[1], frames_of, drawn, problem)
+            read_of, drawn, problem = found.get(n, ({}, None, ENDED))
+            judged[job] = judge.verdicts(job[1], read_of, drawn, problem)
+    finally:
+        sandbox.remove_tree(work)
     return judged
 
 
@@ -316,6 +332,18 @@ def read_frames(stream, frames, broken):
         broken.append(str(error))
         while stream.read(1 << 16):
             pass
+    stream.close()
+
+
+def read_output(stream, into, limit=OUTPUT_LIMIT):
+    """Reads what a learner's process printed from stream until its end:
+    the first limit bytes kept in into (a bytearray), the rest read and
+    left."""
+    while True:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        into += chunk[:max(0, limit - len(into))]
     stream.close()
 
 
@@ -342,19 +370,64 @@ def stop(process):
         pass
 
 
+class Job:
+    """What the judge reads of one job's processes: the frames of its
+    checks (and the import's and the main's), and what each of its three
+    processes printed on stdout, each on a pipe of its own."""
+
+    def __init__(self):
+        """Makes the job's pipes; the runner gets their write ends."""
+        self.frames, self.broken = [], []
+        self.outputs = {phase: bytearray() for phase in PHASES}
+        self.ends, self.threads = [], []
+        read_end, write_end = os.pipe()
+        self.ends.append(write_end)
+        self.threads.append(threading.Thread(
+            target=read_frames, daemon=True,
+            args=(os.fdopen(read_end, 'rb'), self.frames, self.broken)))
+        for phase in PHASES:
+            read_end, write_end = os.pipe()
+            self.ends.append(write_end)
+            self.threads.append(threading.Thread(
+                target=read_output, daemon=True, args=(
+                    os.fdopen(read_end, 'rb'), self.outputs[phase])))
+
+    def start(self):
+        """Starts reading, once the runner holds the write ends."""
+        for end in self.ends:
+            os.close(end)
+        for thread in self.threads:
+            thread.start()
+
+    def join(self, timeout):
+        """Waits for the pipes' ends (every process that held them gone)
+        at most timeout seconds in all."""
+        limit = time.monotonic() + timeout
+        for thread in self.threads:
+            thread.join(timeout=max(0., limit - time.monotonic()))
+
+    def printed(self):
+        """Returns {phase: text} of what each process printed."""
+        return {phase: bytes(data).decode('utf-8', errors='replace')
+                for phase, data in self.outputs.items()}
+
+
 def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
     """Runs checker/runner.py on jobs, [(copy of a folder, task)], under
     the sandbox's rules, each within timeout seconds (from the moment it
     begins; the process's start counts for the first) and memory MiB of
-    its processes (where given); returns ({job: its frames}, the number of
-    the job under way when it was stopped or died or None, what happened
-    to it)."""
+    its processes (where given); returns ({job: what the judge read of
+    it}, the number of the job under way when it was stopped or died or
+    None, what happened to it). What the judge read of a job: {'frames',
+    'printed': {phase: text}, 'ended': {phase: exit status}, 'broken'}."""
     read_end, write_end = os.pipe()
     command = [python, '-I', '-B', os.path.join(work, 'lib', 'checker',
                                                 'runner.py'),
                '--pipe', str(write_end)]
-    for copy, task in jobs:
-        command += ['--job', copy, task]
+    readers = [Job() for _ in jobs]
+    for (copy, task), job in zip(jobs, readers):
+        command += ['--job', copy, task, ','.join(str(fd)
+                                                  for fd in job.ends)]
     if sys.platform == 'linux':
         command = [sys.executable, '-I', '-B',
                    os.path.join(ROOT, 'checker', 'sandbox.py'),
@@ -366,8 +439,12 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
         process = subprocess.Popen(
             command, cwd=work, env=rules['environment'],
             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=stderr,
-            pass_fds=(write_end,), start_new_session=True)
+            pass_fds=[write_end] + [fd for job in readers
+                                    for fd in job.ends],
+            start_new_session=True)
     os.close(write_end)
+    for job in readers:
+        job.start()
     threading.Thread(target=feed, daemon=True, args=(
         process.stdin, protocol.encode({'kind': 'challenge'}, drawn))).start()
     reader = threading.Thread(target=read_frames, daemon=True, args=(
@@ -401,22 +478,34 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
                 'need'.format(held, memory)
             break
     reader.join(timeout=30)
-    by_job, job = {}, -1
+    for job in readers:
+        job.join(timeout=10)
+    ended = {}
     for frame in frames:
-        if frame['header'].get('kind') == 'begin':
-            job += 1
-        if 0 <= job < len(jobs):
-            by_job.setdefault(job, []).append(frame)
+        header = frame['header']
+        number = header.get('job')
+        if header.get('kind') == 'ended' and header.get('phase') in \
+                PHASES and isinstance(number, int) and \
+                isinstance(header.get('status'), int):
+            ended.setdefault(number, {})[header['phase']] = header['status']
+    by_job = {number: {'frames': job.frames, 'printed': job.printed(),
+                       'ended': ended.get(number, {}),
+                       'broken': job.broken}
+              for number, job in enumerate(readers)}
+    done = [number for number in range(len(jobs))
+            if len(ended.get(number, {})) == len(PHASES)]
     current = max(0, min(current, len(jobs) - 1))
     if problem is None and broken:
         stop(process)
         problem = 'the runner sent something that is not a report ' \
             '({}); nothing after it was read'.format(broken[0])
-    ended = any(f['header'].get('kind') == 'end' for f in frames)
-    if problem is None and process.returncode == 0 and ended:
+    if problem is None and process.returncode == 0 and \
+            len(done) == len(jobs):
         return by_job, None, None
+    if problem is None:
+        current = min(set(range(len(jobs))) - set(done))
     if problem is None and process.returncode == 0:
-        current, problem = max(0, job), ENDED
+        problem = ENDED
     if problem is None and process.returncode == -signal.SIGKILL:
         problem = 'the process was killed (SIGKILL) from outside: on a ' \
             'grading platform, most often for using more memory than ' \
@@ -541,23 +630,34 @@ def scores(rows):
 
 
 MARK = {'pass': 'ok  ', 'fail': 'FAIL', 'skip': 'skip', 'note': 'note'}
+# the most characters of a result's message or hint shown or written
+SHOWN = 4000
+
+
+def said(text):
+    """Returns a result's text as the table and the results files show it:
+    printable, one line, at most SHOWN characters (protocol.safe: no
+    control character, escape sequence or lone surrogate, whatever the
+    runner or a process's output put in it)."""
+    return protocol.safe(text or '', SHOWN)
 
 
 def row_lines(row):
     """Returns the lines of one result: its verdict, then for a failure or
     a note the sentence it enforces and the hint."""
-    place = row['task'] + (' [{}]'.format(row['engine'])
-                           if row['engine'] else '')
-    line = '{} {:<24} {}'.format(MARK[row['verdict']], place, row['check'])
-    if row['message']:
-        line += ': ' + row['message']
+    place = said(row['task']) + (' [{}]'.format(said(row['engine']))
+                                 if row['engine'] else '')
+    line = '{} {:<24} {}'.format(MARK.get(row['verdict'], 'FAIL'), place,
+                                 said(row['check']))
+    if row.get('message'):
+        line += ': ' + said(row['message'])
     lines = [line]
     if row['verdict'] == 'fail':
         sentence = tasks.sentence(row['check'], row['task'])
         if sentence:
             lines.append('     spec: ' + sentence)
-    if row['hint'] and row['verdict'] in ('fail', 'note'):
-        lines.append('     hint: ' + row['hint'])
+    if row.get('hint') and row['verdict'] in ('fail', 'note'):
+        lines.append('     hint: ' + said(row['hint']))
     return lines
 
 
@@ -587,11 +687,11 @@ def table(rows, seconds):
                   'would say ({} failure{})'.format(
                       tasks.ENGINE_NAMES[engine], failures,
                       '' if failures == 1 else 's')]
-        said = {(row['verdict'], row['message']) for row in others}
-        if len(said) == 1 and others[0]['verdict'] == 'skip':
+        told = {(row['verdict'], row['message']) for row in others}
+        if len(told) == 1 and others[0]['verdict'] == 'skip':
             # not checked at all (no environment): said once, not per check
-            lines.append('skip every check, ' + others[0]['message'][
-                len('skipped: '):])
+            lines.append('skip every check, ' + said(others[0]['message'][
+                len('skipped: '):]))
             continue
         for row in others:
             lines += row_lines(row)
@@ -605,7 +705,8 @@ def gradescope(rows, seconds):
         name = '{}{}: {}'.format(row['task'], ' [{}]'.format(row['engine'])
                                  if row['engine'] else '', row['check'])
         output = '\n'.join(row_lines(row)[1:])
-        output = row['message'] + ('\n' + output if output else '')
+        output = said(row.get('message')) + ('\n' + output if output
+                                             else '')
         if not counts(row):
             output = ('not counted: ' + (tasks.ENGINE_NAMES[row['engine']]
                                          if row['engine'] else 'a note') +
@@ -652,21 +753,60 @@ def refusal(line):
         '(Landlock), or pass --unsandboxed to grade anyway'.format(line)
 
 
+def failed_grading(task_list, engines, problem):
+    """Returns the rows of a folder whose grading failed before its
+    results were known: every check that would have been, failed, saying
+    what went wrong (so that the folder still has a result and a
+    score)."""
+    message = said('the grader failed: {}'.format(problem))
+    rows = [dict(static.result(check, 'fail', message), task='folder',
+                 engine='') for check in tasks.FOLDER_CHECKS]
+    for task in task_list:
+        rows += [dict(static.result(check, 'fail', message), task=task,
+                      engine='') for check in tasks.FILE_CHECKS]
+        rows += [dict(static.result(check, 'fail', message), task=task,
+                      engine=engine) for engine in engines
+                 for check in tasks.engine_checks(task)]
+    return rows
+
+
 def main(argv=None, args=None):
-    """Checks the folder; prints the table; exits 0 only if all passed."""
+    """Checks the folder; writes the results (--json) first, then prints
+    the table (printable text only); exits 0 only if all passed. Whatever
+    goes wrong in the grading, the folder gets its results, saying
+    what."""
     args = args or parse_args(argv)
     began = time.perf_counter()
-    line, enforced = sandbox_line(args.engines, args.timeout,
-                                  len(args.tasks))
-    rows = check_folders({args.folder: args.tasks}, args.engines,
-                         args.timeout, args.jobs, args.memory,
-                         enforce=enforced)[args.folder]
+    line = 'sandbox: not known (the grading failed before it was read)'
+    try:
+        line, enforced = sandbox_line(args.engines, args.timeout,
+                                      len(args.tasks))
+        rows = check_folders({args.folder: args.tasks}, args.engines,
+                             args.timeout, args.jobs, args.memory,
+                             enforce=enforced)[args.folder]
+    except Exception as error:  # a result whatever happens
+        rows = failed_grading(args.tasks, args.engines, '{}: {}'.format(
+            type(error).__name__, error))
     seconds = time.perf_counter() - began
-    print(line)
-    print(table(rows, seconds))
+    line = said(line)
+    unwritten = None
     if args.json:
         report = gradescope(rows, seconds)
         report['output'] = line
-        write_atomically(args.json, json.dumps(report, indent=1))
+        try:
+            write_atomically(args.json, json.dumps(report, indent=1))
+        except OSError as error:
+            unwritten = 'the results could not be written to {}: {}'.format(
+                args.json, error)
+    reconfigure = getattr(sys.stdout, 'reconfigure', None)
+    if reconfigure is not None:
+        # a terminal or a log that cannot show a character shows its
+        # escape instead of ending the printing
+        reconfigure(errors='backslashreplace')
+    print(line)
+    print(table(rows, seconds))
+    if unwritten:
+        print(said(unwritten), file=sys.stderr)
+        sys.exit(2)
     failed = [row for row in rows if counts(row) and not passed(row)]
     sys.exit(1 if failed else 0)

@@ -147,17 +147,22 @@ def in_learners_terms(report, copy, refused):
 
 
 def versions(engines):
-    """Returns the versions each engine's environment runs, one line."""
+    """Returns the versions each engine's environment runs, one line
+    ('unknown' for one that cannot say)."""
     lines = []
     for engine in engines:
-        python = cli.interpreter(engine)
-        if python is None:
-            lines.append('{}: not installed'.format(engine))
-            continue
-        said = subprocess.run([python, '-c', VERSIONS], capture_output=True,
-                              text=True, timeout=60)
-        lines.append('{}: {}'.format(tasks.ENGINE_NAMES[engine],
-                                     said.stdout.strip() or 'unknown'))
+        try:
+            python = cli.interpreter(engine)
+            if python is None:
+                lines.append('{}: not installed'.format(engine))
+                continue
+            said = subprocess.run([python, '-c', VERSIONS],
+                                  capture_output=True, text=True,
+                                  timeout=60).stdout.strip()
+        except (OSError, subprocess.SubprocessError, ValueError):
+            said = ''
+        lines.append('{}: {}'.format(tasks.ENGINE_NAMES.get(engine, engine),
+                                     cli.said(said) or 'unknown'))
     return '; '.join(lines) or 'no engine run (the file checks alone)'
 
 
@@ -190,12 +195,26 @@ def run_checker(folder, args, work):
     seconds = time.monotonic() - began
     try:
         with open(report) as f:
-            return json.load(f), None, seconds
+            found = json.load(f)
+        if isinstance(found, dict) and isinstance(found.get('tests'), list):
+            return found, None, seconds
     except (OSError, ValueError):
-        with open(os.path.join(work, 'checker.log'), errors='replace') as f:
-            tail = f.read()[-2000:]
-        return None, 'the self-check ended with status {} and no result: ' \
-            '{}'.format(process.returncode, tail.strip()), seconds
+        pass
+    return None, 'the self-check ended with status {} and no result: ' \
+        '{}'.format(process.returncode, log_tail(os.path.join(
+            work, 'checker.log'))), seconds
+
+
+def log_tail(path, most=2000):
+    """Returns the last most characters of a log, as a result may say
+    them (printable, cli.said), or what kept it from being read."""
+    try:
+        with open(path, 'rb') as f:
+            f.seek(max(0, os.path.getsize(path) - 4 * most))
+            tail = f.read().decode('utf-8', errors='replace')[-most:]
+    except OSError as error:
+        tail = '(its log could not be read: {})'.format(error)
+    return cli.said(tail.strip())
 
 
 def max_score():
@@ -305,10 +324,15 @@ def grade(args):
                 if report:
                     in_learners_terms(report, copy, refused)
     except Exception as error:  # a result is written whatever happens
-        problem = 'the grader failed: {}: {}'.format(
-            type(error).__name__, error)
-    result = render(report, args, notes, problem,
-                    time.monotonic() - began)
+        problem = cli.said('the grader failed: {}: {}'.format(
+            type(error).__name__, error))
+    try:
+        result = render(report, args, notes, problem,
+                        time.monotonic() - began)
+    except Exception as error:  # a report it cannot render: said so
+        result = render(None, args, notes, cli.said(
+            'the grader failed: {}: {}'.format(type(error).__name__, error)),
+            time.monotonic() - began)
     # in one piece: a temporary file renamed over the result
     write_atomically(path, json.dumps(result, indent=1))
     return result

@@ -334,6 +334,15 @@ def merged(problems):
 FLOAT = r'-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?'
 
 
+# the lines of Keras's progress bars, which a main prints beside its own
+KERAS_LINE = re.compile(r'^Epoch \d+/\d+$|step|\u2501|\[=*>?\.*\]')
+
+
+# how many lines (beside Keras's progress) each task's main prints
+MAIN_LINES = {'0-vanilla': 1, '1-sparse': 1, '2-convolutional': 3,
+              '3-variational': 20}
+
+
 def main_format(task, lines, limit=256):
     """Returns how the main's printed lines differ from the spec's main's
     (None if they match)."""

@@ -29,9 +29,9 @@ ONLY = {'regularizer': ('0-vanilla', '1-sparse'),
         'vae_outputs': ('3-variational',), 'vae_loss': ('3-variational',)}
 # checks that inform instead of failing: they do not count in the score
 WARNINGS = ('seeded_value',)
-# checks the judge (checker.judge) decides from what the runner printed,
-# which the runner does not run itself
-JUDGED = ('seeded_value',)
+# checks the judge (checker.judge) decides from what the learner's
+# processes printed, which it reads itself: the runner does not run them
+JUDGED = ('quiet', 'main_output', 'seeded_value')
 # each engine check and the check it needs to have passed first
 # (the others need builds; nothing runs if the file did not import)
 NEEDS = {'imports_cleanly': None, 'builds': None, 'variants': 'structure',

@@ -4,7 +4,7 @@ of a VAE's sampling (against draws made here by hand) and of a VAE's loss
 (the terms against a hand computation)."""
 import numpy as np
 
-from checker import cli, runner
+from checker import cli, explain, probes, vae_probes, variants
 
 # TensorFlow 2.15's message when a traced function fails, cut short
 IN_USER_CODE = '\n'.join([
@@ -30,9 +30,9 @@ IN_USER_CODE = '\n'.join([
 
 
 def test_a_crash_is_said_by_its_error_not_kerass_framing():
-    assert runner.first_line(IN_USER_CODE) == \
+    assert explain.first_line(IN_USER_CODE) == \
         'Layer "decoder" expects 1 input(s), but it received 3 input tensors.'
-    assert runner.first_line(
+    assert explain.first_line(
         'Exception encountered when calling Sampling.call().\n\n'
         'Could not automatically infer the output shape.\n\n'
         'Arguments received by Sampling.call():\n  \u2022 inputs=[...]') == \
@@ -44,7 +44,7 @@ def test_kerass_tensor_dumps_are_left_out_of_a_message():
             'dtype=tf.float32, name=None), name=\'Placeholder:0\', '
             'description="created by layer \'tf.cast_2\'"), an intermediate '
             'Keras symbolic input/output, to a TF API.')
-    assert runner.tidy(line) == ('You are passing a symbolic KerasTensor, '
+    assert explain.tidy(line) == ('You are passing a symbolic KerasTensor, '
                                  'an intermediate Keras symbolic '
                                  'input/output, to a TF API.')
 
@@ -76,18 +76,18 @@ def draws(scale, spread, n=4000, seed=0):
 
 
 def test_the_right_sampling_has_no_problem():
-    assert runner.sampling_problems(*draws(lambda v: np.exp(v / 2), 1.)) == []
+    assert vae_probes.sampling_problems(*draws(lambda v: np.exp(v / 2), 1.)) == []
 
 
 def test_a_wrong_scale_and_a_narrow_epsilon_are_each_named():
-    problems = runner.sampling_problems(*draws(np.exp, 1.))
+    problems = vae_probes.sampling_problems(*draws(np.exp, 1.))
     assert problems == ['z = mean + exp(log_var) * epsilon: the standard '
                         'deviation is exp(log_var / 2)']
-    problems = runner.sampling_problems(*draws(lambda v: np.exp(v / 2), 0.1))
+    problems = vae_probes.sampling_problems(*draws(lambda v: np.exp(v / 2), 0.1))
     assert len(problems) == 1
     assert problems[0].startswith('epsilon has standard deviation 0.10 '
                                   'over 4000 draws, not 1')
-    problems = runner.sampling_problems(*draws(np.exp, 0.1))
+    problems = vae_probes.sampling_problems(*draws(np.exp, 0.1))
     assert [p.split(':')[0] for p in problems] == [
         'z = mean + exp(log_var) * epsilon',
         'epsilon has standard deviation 0.10 over 4000 draws, not 1']
@@ -98,7 +98,7 @@ def test_the_loss_terms_against_a_hand_computation():
     p = np.array([[0.5, 0.5], [0.25, 0.75]])
     mean = np.array([[1., 0.], [0., 0.]])
     log_var = np.array([[0., 0.], [np.log(2.), 0.]])
-    r, k = runner.loss_terms(x, p, mean, log_var)
+    r, k = vae_probes.loss_terms(x, p, mean, log_var)
     per = np.array([2 * np.log(2), -2 * np.log(0.75)])
     assert np.isclose(r['sum'], per.mean())
     assert np.isclose(r['mean'], per.mean() / 2)
@@ -154,8 +154,8 @@ def edited(task, old, new):
 
 def regularizer_verdict(task, module, arguments):
     """Returns what the checker's regularizer check says of module."""
-    models, _ = runner.make(module, arguments)
-    return runner.regularizer(task, module, models, arguments)
+    models = probes.make(module, arguments)
+    return probes.regularizer(task, module, models, arguments)
 
 
 def test_the_sparse_penalty_is_on_the_encoded_output_and_in_the_loss():
@@ -171,9 +171,9 @@ def test_the_sparse_penalty_is_on_the_encoded_output_and_in_the_loss():
     assert message.endswith('its kernel regularizer L1(l1=0.001, l2=None) '
                             'penalizes the weights, not the encoded output')
     # the loss, against the hand computation, tells the two apart too
-    assert runner.sparse_loss('1-sparse', right, arguments) is None
+    assert probes.sparse_loss('1-sparse', right, arguments) is None
     assert 'the penalty on the encoded output is not in the loss' in \
-        runner.sparse_loss('1-sparse', on_weights, arguments)
+        probes.sparse_loss('1-sparse', on_weights, arguments)
     everywhere = edited(
         '1-sparse', "x = keras.layers.Dense(units, activation='relu')(x)",
         "x = keras.layers.Dense(units, activation='relu', activity_"
@@ -207,10 +207,10 @@ def test_the_convolutional_decoder_gives_the_size_its_layers_give():
 
 def test_a_notes_problem_is_cut_at_a_word_without_its_hint():
     problem = 'raised ValueError: ' + 'word ' * 60 + '; hint: use ints'
-    short = runner.shortened(problem)
+    short = variants.shortened(problem)
     assert short.endswith('word...') and len(short) <= 200
     assert 'hint' not in short
-    assert runner.shortened('raised X; hint: y') == 'raised X'
+    assert variants.shortened('raised X; hint: y') == 'raised X'
 
 
 def test_seeded_value_speaks_only_of_what_the_learner_can_fix():
@@ -229,7 +229,7 @@ def test_a_message_holds_no_colour_codes_and_no_memory_addresses():
     line = ('ValueError: \x1b[1mInputs to a layer should be tensors. Got '
             "'<keras.src.layers.core.dense.Dense object at 0x7f3a2c1d9e50>'"
             '\x1b[0m')
-    assert runner.tidy(line) == ('ValueError: Inputs to a layer should be '
+    assert explain.tidy(line) == ('ValueError: Inputs to a layer should be '
                                  "tensors. Got '<keras.src.layers.core."
                                  "dense.Dense>'")
 
@@ -237,16 +237,16 @@ def test_a_message_holds_no_colour_codes_and_no_memory_addresses():
 def test_a_hint_comes_only_where_the_learners_file_shows_its_cause():
     closure = TypeError('You are passing a symbolic KerasTensor to a TF '
                         'API')
-    runner.SOURCE['text'] = 'auto.compile(optimizer="adam", loss=vae_loss)'
-    assert 'y_true and y_pred' in runner.hint_for(closure) or \
-        hasattr(runner.keras, 'ops')
-    runner.SOURCE['text'] = ('z = keras.layers.Lambda(sample, output_shape='
+    explain.SOURCE['text'] = 'auto.compile(optimizer="adam", loss=vae_loss)'
+    assert 'y_true and y_pred' in explain.hint_for(closure) or \
+        hasattr(explain.keras, 'ops')
+    explain.SOURCE['text'] = ('z = keras.layers.Lambda(sample, output_shape='
                              '(latent_dims))([mu, log_var])')
-    assert runner.hint_for(closure).startswith(
+    assert explain.hint_for(closure).startswith(
         'output_shape=(latent_dims,): a tuple of one needs its comma')
-    runner.SOURCE['text'] = 'auto.compile(optimizer="adam")'
-    assert runner.hint_for(closure) == ''
+    explain.SOURCE['text'] = 'auto.compile(optimizer="adam")'
+    assert explain.hint_for(closure) == ''
     never_called = ValueError("Inputs to a layer should be tensors. Got "
                               "'<Dense>'")
-    assert 'never called on its input' in runner.hint_for(never_called)
-    runner.SOURCE['text'] = ''
+    assert 'never called on its input' in explain.hint_for(never_called)
+    explain.SOURCE['text'] = ''

@@ -162,18 +162,24 @@ def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
     rng = np.random.default_rng(4)
     x = rng.random((8, 784))
     chained = rng.random((8, 784)) * 0.9 + 0.05
+    encoder, arrays = stack('e', [784, 32], ['relu'], rng)
+    decoder, more = stack('d', [32, 784], ['sigmoid'], rng)
     facts = {'x': x, 'chained': chained, 'code': [rng.random((8, 32))],
-             'loss': judge.bce(x, chained)}
-    assert judge.loss_veto('0-vanilla', facts) is None
+             'loss': judge.bce(x, chained), 'frame': dict(arrays, **more),
+             'models': [encoder, decoder, {'layers': []}]}
+    assert judge.loss_problem('0-vanilla', facts) is None
     hand = -np.mean(x * np.log(chained) + (1 - x) * np.log(1 - chained))
     assert np.isclose(judge.bce(x, chained), hand)
     facts['loss'] = 2 * hand
-    assert judge.loss_veto('0-vanilla', facts).startswith(
+    assert judge.loss_problem('0-vanilla', facts).startswith(
         "auto's loss on the grader's images is")
-    # task 1: the cross-entropy plus lambtha times the code's L1 norm
+    # task 1: the cross-entropy plus lambtha times the code's L1 norm, from
+    # the latent layer's activity regularizer
+    encoder['layers'][0]['regularizers'] = {'activity': {'class': 'L1',
+                                                         'l1': 1e-5}}
     penalty = 1e-5 * np.abs(facts['code'][0]).sum()
     facts['loss'] = hand + penalty / 8
-    assert judge.loss_veto('1-sparse', facts) is None
+    assert judge.loss_problem('1-sparse', facts) is None
     mean, log_var = rng.standard_normal((512, 2)), rng.standard_normal(
         (512, 2))
     roles = {'z': 0, 'mean': 1, 'log_var': 2}

@@ -10,17 +10,20 @@ test_learners.py does)."""
 import csv
 import json
 import os
+import pathlib
+import pwd
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 
 import pytest
 
 from conftest import KERAS_3, ROOT, TASKS
-from checker import batch, cli, grade
+from checker import batch, cli, grade, sandbox
 
 pytestmark = pytest.mark.skipif(not KERAS_3, reason='runs in the Keras 3 '
                                 'suite')
@@ -66,31 +69,91 @@ def by_name(result):
     return {test['name']: test for test in result['tests']}
 
 
+def open_folder():
+    """Returns a new folder under the temporary folder that every user
+    may enter (pytest's own is its user's alone), which the caller
+    removes."""
+    folder = tempfile.mkdtemp(prefix='autograder-')
+    os.chmod(folder, 0o755)
+    return folder
+
+
+def hide_python(venv, folder):
+    """Makes the environment venv run a copy of its Python in folder, a
+    folder other users cannot enter, as pyenv's under /root is (a host
+    whose environment's Python every user can read does not test the
+    set-up's copy otherwise)."""
+    from checker import harden
+    python, prefix, version = harden.base_python(venv)
+    os.makedirs(folder, mode=0o700)
+    copied = harden.copy_python(python, prefix, version,
+                                os.path.join(folder, 'python'))
+    harden.point(venv, python, version, copied)
+
+
+def set_up(source):
+    """Does what setup.sh does, as root, to the autograder's folder source
+    (unpacked from the zip, in a folder every user may enter), but for
+    making the environment: this checkout's grader's environment
+    hard-linked into source/.venv (what checker.harden changes there it
+    replaces whole, leaving this checkout's as it is), its Python put out
+    of other users' reach where it is not already, then checker.harden;
+    returns harden's process. Skips where the environment cannot be
+    hard-linked (another file system)."""
+    from checker import harden
+    venv = os.path.realpath(os.path.join(ROOT, '.venv'))
+    linked = subprocess.run(['cp', '-al', venv, str(source / '.venv')],
+                            capture_output=True, text=True)
+    if linked.returncode:
+        pytest.skip('could not hard-link the grader\'s environment into '
+                    'the temporary folder: ' + linked.stderr.strip())
+    python, prefix, version = harden.base_python(str(source / '.venv'))
+    if all(sandbox.reachable(path, 65534, 65534) for path in (
+            python, os.path.join(prefix, 'lib', 'python' + version))):
+        hide_python(str(source / '.venv'), str(source.parent / 'hidden'))
+    return subprocess.run(
+        [str(source / '.venv' / 'bin' / 'python'), '-m', 'checker.harden'],
+        cwd=source, capture_output=True, text=True, timeout=300)
+
+
 def test_the_autograder_zip_grades_a_correct_folder_full_marks(tmp_path):
     made = subprocess.run(['make', '--no-print-directory', 'autograder',
                            'PYTHON=' + sys.executable], cwd=ROOT,
                           capture_output=True, text=True, timeout=300)
     assert made.returncode == 0, made.stdout + made.stderr
-    source = tmp_path / 'source'
-    with zipfile.ZipFile(os.path.join(ROOT, 'dist',
-                                      'gradescope-autograder.zip')) as z:
-        names = z.namelist()
-        assert 'setup.sh' in names and 'run_autograder' in names
+    # as root on a host with a sandbox, set up as setup.sh does, in a
+    # folder the runner's users may enter; else the environment linked
+    hardening = os.geteuid() == 0 and sandbox.sandboxed(
+        sandbox.available())
+    if hardening:
+        tmp_path = pathlib.Path(open_folder())
+    try:
+        source = tmp_path / 'source'
+        with zipfile.ZipFile(os.path.join(ROOT, 'dist',
+                                          'gradescope-autograder.zip')) as z:
+            names = z.namelist()
+            assert 'setup.sh' in names and 'run_autograder' in names
+            for name in ('setup.sh', 'run_autograder'):
+                assert z.getinfo(name).external_attr >> 16 & 0o111
+            z.extractall(source)
         for name in ('setup.sh', 'run_autograder'):
-            assert z.getinfo(name).external_attr >> 16 & 0o111
-        z.extractall(source)
-    for name in ('setup.sh', 'run_autograder'):
-        os.chmod(source / name, 0o755)
-    assert (source / 'checker' / 'grade.py').exists()
-    # the grader's environment, as setup.sh would have made it
-    os.symlink(os.path.join(ROOT, '.venv'), source / '.venv')
-    root = tmp_path / 'autograder'
-    project_folder(root / 'submission')
-    done = subprocess.run([str(source / 'run_autograder')],
-                          env=dict(os.environ, AUTOGRADER_ROOT=str(root)),
-                          capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stdout + done.stderr
-    result = read_result(root)
+            os.chmod(source / name, 0o755)
+        assert (source / 'checker' / 'grade.py').exists()
+        if hardening:
+            assert_set_up(source, set_up(source))
+        else:
+            # the grader's environment, as setup.sh would have made it
+            os.symlink(os.path.join(ROOT, '.venv'), source / '.venv')
+        root = tmp_path / 'autograder'
+        project_folder(root / 'submission')
+        done = subprocess.run([str(source / 'run_autograder')],
+                              env=dict(os.environ, AUTOGRADER_ROOT=str(root)),
+                              capture_output=True, text=True, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        result = read_result(root)
+    finally:
+        if hardening:
+            shutil.rmtree(tmp_path)
     assert result['score'] == grade.max_score() == 69
     assert sum(t['max_score'] for t in result['tests']) == 69
     for test in result['tests']:
@@ -100,6 +163,114 @@ def test_the_autograder_zip_grades_a_correct_folder_full_marks(tmp_path):
     assert 'tensorflow-cpu 2.15.1, keras 2.15.0, numpy 1.25.2' in \
         result['output']
     assert result['execution_time'] > 0
+    if hardening:
+        assert as_runner_user(result['output'].split('\n')[0]), \
+            result['output']
+
+
+def as_runner_user(line):
+    """Whether the sandbox line says the runner runs as the set-up's user
+    (or one of them), not as uid 0 or nobody."""
+    import re
+    return re.search(r', (a )?user (of its own \()?autoencoders-runner\b',
+                     line) is not None
+
+
+def assert_set_up(source, hardened):
+    """checker.harden, run on the autograder's folder source by set_up,
+    gave the runner its own user, with a copy of the environment's Python
+    (which that user could not read), and left this checkout's environment
+    as it was."""
+    from checker import harden
+    said = hardened.stdout.splitlines()
+    assert hardened.returncode == 0, hardened.stdout + hardened.stderr
+    assert said[-1].startswith('sandbox: Landlock'), hardened.stdout
+    assert as_runner_user(said[-1]), hardened.stdout
+    assert said[0].startswith('python: autoencoders-runner cannot read '), \
+        hardened.stdout
+    assert os.path.join(str(source), '.venv-python', '') in said[0], said
+    python = os.path.realpath(source / '.venv' / 'bin' / 'python')
+    assert python.startswith(str(source / '.venv-python') + os.sep)
+    for name in harden.runner_users():
+        found = pwd.getpwnam(name)
+        assert found.pw_shell.endswith('nologin') and not os.path.isdir(
+            found.pw_dir), found
+    # the reference files are root's alone; this checkout's environment
+    # still runs the Python it was made from
+    assert os.stat(source / '0-vanilla.py').st_mode & 0o077 == 0
+    with open(os.path.join(ROOT, '.venv', 'pyvenv.cfg')) as f:
+        assert '.venv-python' not in f.read()
+    assert not os.path.realpath(os.path.join(
+        ROOT, '.venv', 'bin', 'python')).startswith(str(source))
+
+
+def tiny_elf(path, runpath):
+    """Writes at path the smallest 64-bit ELF file with a dynamic section
+    whose RUNPATH is runpath."""
+    import struct
+    text = b'\0' + runpath.encode() + b'\0'
+    dynamic = struct.pack('<qQqQqQ', 5, 224, 29, 1, 0, 0)
+    size = 224 + len(text)
+    header = b'\x7fELF' + bytes([2, 1, 1]) + bytes(9) + struct.pack(
+        '<HHIQQQIHHHHHH', 3, 62, 1, 0, 64, 0, 0, 64, 56, 2, 0, 0, 0)
+    loads = struct.pack('<IIQQQQQQ', 1, 4, 0, 0, 0, size, size, 4096)
+    dynamic_header = struct.pack('<IIQQQQQQ', 2, 4, 176, 176, 176,
+                                 len(dynamic), len(dynamic), 8)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'wb') as f:
+        f.write(header + loads + dynamic_header + dynamic + text)
+
+
+def test_a_copied_python_finds_its_libraries_beside_it(tmp_path):
+    from checker import harden
+    old, new = '/opt/old-python', str(tmp_path / 'copy')
+    binary = os.path.join(new, 'bin', 'python3.11')
+    tiny_elf(binary, old + '/lib:/usr/lib/extra')
+    assert [text for _, text in harden.elf_paths(binary)] == [
+        old + '/lib:/usr/lib/extra']
+    harden.relocate(binary, old, new)
+    assert [text for _, text in harden.elf_paths(binary)] == [
+        '$ORIGIN/../lib:/usr/lib/extra']
+    # a path too short to hold its relative form: said, not cut
+    tiny_elf(binary, '/o/lib')
+    with pytest.raises(harden.Unreadable, match='too short'):
+        harden.relocate(binary, '/o', new)
+    assert harden.elf_paths(os.path.join(ROOT, 'Makefile')) == []
+
+
+def test_the_set_up_says_what_to_do_where_the_grader_is_out_of_reach():
+    from checker import harden
+    folder = open_folder()
+    try:
+        said = out_of_reach(pathlib.Path(folder) / 'home')
+    finally:
+        shutil.rmtree(folder)
+    assert str(said) == (
+        'someone cannot enter {} (mode 700), above the environment {}: put '
+        'the grader in a folder every user may enter (clone it under /opt '
+        'or /srv, say), make its environments there (make venv-core) and '
+        'run checker.harden there'.format(os.path.join(folder, 'home'),
+                                          os.path.join(folder, 'home',
+                                                       'grader', '.venv')))
+    assert isinstance(said, harden.Unreadable)
+
+
+def out_of_reach(private):
+    """Makes an environment in the folder private, mode 700, and returns
+    what the set-up raises for a user that cannot enter it."""
+    from checker import harden
+    venv = private / 'grader' / '.venv'
+    os.makedirs(venv / 'bin')
+    os.symlink(sys.executable, venv / 'bin' / 'python')
+    (venv / 'pyvenv.cfg').write_text('home = {}\nversion_info = {}.{}.0\n'
+                                     .format(os.path.dirname(sys.executable),
+                                             *sys.version_info[:2]))
+    os.chmod(private, 0o700)
+    owner = os.stat(private).st_uid
+    user = ('someone', owner + 54321, owner + 54321)
+    with pytest.raises(harden.Unreadable) as said:
+        harden.give_python(str(venv), user)
+    return said.value
 
 
 def test_a_hanging_and_a_memory_hungry_file_end_in_a_written_result(

@@ -1,0 +1,91 @@
+"""Learners who build real models with ordinary mistakes and rewrite the
+runner from inside (tests/forgers/: the attack lies between `# attack:
+begin` and `# attack: end` in each task file). Each folder is graded on the
+grader's engine twice, with its attack and without, in one checker run:
+with it, it scores no more than without, and the mistakes the attack hides
+are still failures. A check passes only on evidence the judge verified, so
+a runner that records passes and leaves out the evidence gains nothing."""
+import os
+import shutil
+
+import pytest
+
+from conftest import KERAS_3, ROOT
+from checker import cli, sandbox
+
+FORGERS = os.path.join(ROOT, 'tests', 'forgers')
+# each folder's mistakes: (task, check) that fail without the attack and
+# must still fail with it
+MISTAKES = {
+    'patched-runner': [('0-vanilla', 'quiet'), ('0-vanilla', 'compiled'),
+                       ('1-sparse', 'compiled'), ('1-sparse', 'regularizer'),
+                       ('2-convolutional', 'compiled'),
+                       ('3-variational', 'vae_outputs'),
+                       ('3-variational', 'vae_loss')],
+}
+pytestmark = pytest.mark.skipif(KERAS_3, reason='runs in the Keras 2 suite')
+
+
+def without_attack(folder, into):
+    """Copies folder into into with the attack's lines left out of each
+    task file (the same files, honest)."""
+    os.makedirs(into)
+    for name in os.listdir(folder):
+        source = os.path.join(folder, name)
+        with open(source) as f:
+            lines = f.read().splitlines(keepends=True)
+        kept, inside = [], False
+        for line in lines:
+            if line.strip() == '# attack: begin':
+                inside = True
+            elif line.strip() == '# attack: end':
+                inside = False
+            elif not inside:
+                kept.append(line)
+        with open(os.path.join(into, name), 'w') as f:
+            f.write(''.join(kept))
+        shutil.copymode(source, os.path.join(into, name))
+
+
+@pytest.fixture(scope='module')
+def graded(tmp_path_factory):
+    """{(folder, 'attack'|'honest'): {(task, check): verdict}} of every
+    forger's folder, with and without its attack, on Keras 2."""
+    from test_checker import installed
+    if not installed('.venv'):
+        pytest.skip('no .venv environment: make venv')
+    if not sandbox.sandboxed(cli.layers_for('keras2')):
+        pytest.skip('this host gives no sandbox')
+    root = tmp_path_factory.mktemp('forgers')
+    requests, names = {}, {}
+    for name in MISTAKES:
+        honest = str(root / name)
+        without_attack(os.path.join(FORGERS, name), honest)
+        for kind, folder in (('attack', os.path.join(FORGERS, name)),
+                             ('honest', honest)):
+            requests[folder] = list(cli.tasks.TASKS)
+            names[folder] = (name, kind)
+    rows = cli.check_folders(requests, ['keras2'], 120, 2)
+    return {names[folder]: {(r['task'], r['check']): r['verdict']
+                            for r in found if r.get('engine') == 'keras2'}
+            for folder, found in rows.items()}
+
+
+@pytest.mark.parametrize('name', sorted(MISTAKES))
+def test_a_patched_runner_scores_no_more_than_the_honest_files(graded,
+                                                               name):
+    attack, honest = graded[name, 'attack'], graded[name, 'honest']
+    passed = {kind: sorted(check for check, verdict in found.items()
+                           if verdict == 'pass')
+              for kind, found in (('attack', attack), ('honest', honest))}
+    gained = sorted(set(passed['attack']) - set(passed['honest']))
+    assert not gained, 'the attack earned {}'.format(gained)
+    assert len(passed['attack']) <= len(passed['honest'])
+
+
+@pytest.mark.parametrize('name', sorted(MISTAKES))
+def test_the_mistakes_a_patched_runner_hides_still_fail(graded, name):
+    attack = graded[name, 'attack']
+    for task, check in MISTAKES[name]:
+        assert graded[name, 'honest'][task, check] == 'fail', (task, check)
+        assert attack[task, check] == 'fail', (task, check)

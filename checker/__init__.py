@@ -4,7 +4,8 @@ this process.
 
 Two roles, two processes. The runner (checker.runner) is the only code that
 imports a learner's file; it runs in a sandbox (checker.sandbox) and reports
-what it finds as plain data (checker.protocol). The judge (checker.judge,
+what it finds as plain data (checker.protocol), and what the learner's
+code prints goes to pipes the judge reads. The judge (checker.judge,
 with checker.cli, checker.grade and checker.batch around it) never runs
 the learner's code: it checks what the runner reports against its own
 computation and decides every verdict; only it writes results.
@@ -16,10 +17,17 @@ computation and decides every verdict; only it writes results.
 - checker.static: checks that read the files (shebang, pycodestyle, ...)
 - checker.spec: the specification's sentences as functions of the models'
   descriptions
-- checker.runner: runs the task files on one engine (the learner's side)
+- checker.runner: runs the task files on one engine (the learner's side):
+  a zygote that forks each task's import, checks and main processes
+- checker.probes, checker.vae_probes, checker.variants: what the runner
+  does for each check and what it finds
+- checker.describe: the models as data for the judge
+- checker.explain: crashes told in the learner's terms
 - checker.sandbox: what the runner's processes can reach, and their end
 - checker.protocol: the frames the runner sends over its pipe
-- checker.judge: checks the runner's report and decides the verdicts
+- checker.judge: what the judge read of the runner, and every verdict
+- checker.recompute: the judge's numpy forward pass of the reported models
+- checker.measures: the judge's own measures of the evidence
 - checker.cli: the command: runs everything, prints the table, writes JSON
 - checker.grade: the grader of the platforms (Gradescope, PrairieLearn,
   GitHub Classroom): their layouts, their results' schemas, the limits

@@ -554,6 +554,19 @@ def check_folder(args):
                          args.timeout, args.jobs, args.memory)[args.folder]
 
 
+def engine_results(future, job):
+    """Returns a job's engine results from its engine run; a run that
+    raised (in the grader's own code) fails every check of the job, saying
+    so, rather than losing every folder of the call."""
+    try:
+        return future.result()[job]
+    except Exception as error:
+        message = 'the grader failed while grading this: {}: {}'.format(
+            type(error).__name__, protocol.safe(str(error), 200))
+        return [static.result(check, 'fail', message)
+                for check in tasks.engine_checks(job[1])]
+
+
 def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                   enforce=True):
     """Returns {folder: every result, each with its task and engine, in
@@ -593,8 +606,8 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                 rows += [dict(r, task=task, engine='') for r in results]
                 for engine in engines:
                     if ((folder, task), engine) in futures:
-                        results = futures[(folder, task), engine].result()[
-                            folder, task]
+                        results = engine_results(
+                            futures[(folder, task), engine], (folder, task))
                     else:
                         results = [static.result(check, 'skip', 'skipped: '
                                                  'waits on exists, which '

@@ -27,6 +27,7 @@ Anything else ends the conversation (ProtocolError), and what was read
 before stands.
 """
 import ast
+import gc
 import io
 import json
 import math
@@ -122,14 +123,18 @@ class Live:
         self.limit, self.held, self.lock = limit, 0, threading.Lock()
 
     def take(self, size):
-        """Counts size bytes more, or raises ProtocolError beyond the
-        limit."""
-        with self.lock:
-            if self.held + size > self.limit:
-                raise ProtocolError(
-                    'the reports held by the grader at once would hold more '
-                    'than {} MiB'.format(self.limit >> 20))
-            self.held += size
+        """Counts size bytes more, or raises ProtocolError beyond the limit
+        (once the frames no longer used but not yet collected, in
+        reference cycles, are)."""
+        for attempt in range(2):
+            with self.lock:
+                if self.held + size <= self.limit:
+                    self.held += size
+                    return
+            if not attempt:
+                gc.collect()
+        raise ProtocolError('the reports held by the grader at once would '
+                            'hold more than {} MiB'.format(self.limit >> 20))
 
     def give(self, size):
         """Counts size bytes less."""

@@ -839,15 +839,20 @@ def make_cgroups(limits):
         mine = os.path.join(folder, CGROUP_PREFIX + str(os.getpid()))
         try:
             # the groups of supervisors that were killed before removing
-            # theirs (empty: rmdir refuses one that is not)
+            # theirs: empty (rmdir refuses one that is not), their pid gone
+            # and made long ago (a supervisor in another PID namespace may
+            # have made one a moment ago, its runner not in it yet)
             for name in os.listdir(folder):
                 number = name[len(CGROUP_PREFIX):]
-                if name.startswith(CGROUP_PREFIX) and number.isdigit() and \
-                        not os.path.exists('/proc/' + number):
-                    try:
-                        os.rmdir(os.path.join(folder, name))
-                    except OSError:
-                        pass
+                path = os.path.join(folder, name)
+                try:
+                    if name.startswith(CGROUP_PREFIX) and \
+                            number.isdigit() and \
+                            not os.path.exists('/proc/' + number) and \
+                            time.time() - os.stat(path).st_ctime > 3600:
+                        os.rmdir(path)
+                except OSError:
+                    pass
             os.mkdir(mine)
         except OSError:
             continue
@@ -942,6 +947,9 @@ def apply(policy, user=None, cgroups=None):
         most = limits['processes'] + before
     if most is not None:
         resource.setrlimit(resource.RLIMIT_NPROC, (most, most))
+    # (a change of uid cleared it: the runner, PID 1 of its namespace, and
+    # with it every process there, dies with its supervisor)
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     if policy['enforce']:
         apply_landlock(policy['read'], policy['write'])
         apply_seccomp()

@@ -250,3 +250,41 @@ def test_a_hint_comes_only_where_the_learners_file_shows_its_cause():
                               "'<Dense>'")
     assert 'never called on its input' in explain.hint_for(never_called)
     explain.SOURCE['text'] = ''
+
+
+REACHING = '''#!/usr/bin/env python3
+"""Reaches the runner's modules without an import statement."""
+import tensorflow.keras as keras
+modules = __import__('sys').modules
+runner = modules['__main__']
+record = getattr(runner.Probe, 'rec' + 'ord')
+outer = keras.Model.__init__.__globals__
+frame = keras.Model.fit.__code__
+exec('print(1)')
+loader = vars(keras)
+'''
+
+
+def test_the_imports_check_names_every_way_to_reach_a_module():
+    from checker import static
+    import ast
+    found = static.check_imports(ast.parse(REACHING))
+    assert found['verdict'] == 'fail'
+    message = found['message']
+    assert message.startswith('reaches modules another way: ')
+    for said in ('__import__ (line 4)', '.modules (line 4)',
+                 "getattr() of a name the file computes (line 6)",
+                 '.__globals__ (line 7)', '.__code__ (line 8)',
+                 'exec (line 9)'):
+        assert said in message, said
+    assert 'and 1 more' in message  # vars, the seventh
+    # what a task file does in its own right is not reaching: a named
+    # attribute, a type's test of a special method, super().__init__
+    plain = static.check_imports(ast.parse(
+        'import tensorflow.keras as keras\n'
+        'ops = getattr(keras, "ops", None)\n'
+        'numeric = hasattr(3, "__float__")\n'
+        'class Sampling(keras.layers.Layer):\n'
+        '    def __init__(self):\n'
+        '        super().__init__()\n'))
+    assert plain['verdict'] == 'pass', plain

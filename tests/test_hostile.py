@@ -241,7 +241,7 @@ def test_make_check_gives_hostile_files_nothing(arena):
     assert 'took longer than 8 s' in said['loop']
     assert 'MiB allowed (--memory)' in said['memory']
     assert 'File too large' in said['big-file']
-    assert 'ended (status 0) before this check reported' in \
+    assert 'ended the process (status 0) before the import finished' in \
         said['exit-early']
     assert [r['verdict'] for r in found[folders['symlink']]
             if r['check'] == 'exists'] == ['fail']

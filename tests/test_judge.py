@@ -5,7 +5,7 @@ malformed or oversized descriptions)."""
 import numpy as np
 import pytest
 
-from checker import judge, protocol
+from checker import judge, measures, protocol, recompute
 
 
 def dense(units, activation, weights):
@@ -38,7 +38,7 @@ def test_dense_layers_against_a_hand_computation():
     x = rng.random((5, 4))
     hidden = np.maximum(x @ arrays['m.0.0'] + arrays['m.0.1'], 0)
     by_hand = 1 / (1 + np.exp(-(hidden @ arrays['m.1.0'] + arrays['m.1.1'])))
-    [found] = judge.forward(model, [x], arrays)
+    [found] = recompute.forward(model, [x], arrays)
     np.testing.assert_allclose(found, by_hand, rtol=1e-12)
 
 
@@ -50,7 +50,7 @@ def test_a_convolution_pooling_and_upsampling_against_loops():
              'config': {'filters': 2, 'kernel_size': [3, 3], 'strides': [1, 1],
                         'padding': 'same', 'activation': 'linear',
                         'use_bias': True}, 'weights': ['k', 'b']}
-    [found] = judge.run_layer(layer, [x], {'k': kernel, 'b': bias}, 'c')
+    [found] = recompute.run_layer(layer, [x], {'k': kernel, 'b': bias}, 'c')
     padded = np.pad(x, [(0, 0), (1, 1), (1, 1), (0, 0)])
     by_hand = np.zeros((2, 5, 4, 2))
     for n in range(2):
@@ -60,18 +60,18 @@ def test_a_convolution_pooling_and_upsampling_against_loops():
                     padded[n, i:i + 3, j:j + 3], kernel, axes=3) + bias
     np.testing.assert_allclose(found, by_hand, rtol=1e-12)
     valid = dict(layer, config=dict(layer['config'], padding='valid'))
-    [found] = judge.run_layer(valid, [x], {'k': kernel, 'b': bias}, 'c')
+    [found] = recompute.run_layer(valid, [x], {'k': kernel, 'b': bias}, 'c')
     np.testing.assert_allclose(found, by_hand[:, 1:4, 1:3], rtol=1e-12)
     pool = {'class': 'MaxPooling2D', 'kinds': ['MaxPooling2D'], 'site': None,
             'config': {'pool_size': [2, 2], 'padding': 'same'}}
-    [pooled] = judge.run_layer(pool, [x], {}, 'p')
+    [pooled] = recompute.run_layer(pool, [x], {}, 'p')
     # 5 rows pool into 3 with same padding: the last row alone
     assert pooled.shape == (2, 3, 2, 3)
     assert pooled[1, 2, 1, 2] == x[1, 4, 2:4, 2].max()
     assert pooled[0, 0, 0, 0] == x[0, :2, :2, 0].max()
     up = {'class': 'UpSampling2D', 'kinds': ['UpSampling2D'], 'site': None,
           'config': {'size': [2, 2]}}
-    [bigger] = judge.run_layer(up, [x], {}, 'u')
+    [bigger] = recompute.run_layer(up, [x], {}, 'u')
     assert bigger.shape == (2, 10, 8, 3)
     assert (bigger[:, 1::2, 1::2] == x).all()
 
@@ -91,10 +91,10 @@ def evidence(rng, drawn, task='0-vanilla'):
     seeds = [int(seed) for seed in drawn['seeds:' + task]]
     for name, model, given, seed in (('encoder', encoder, x, seeds[0]),
                                      ('decoder', decoder, z, seeds[1])):
-        [out] = judge.forward(model, [given.astype(np.float64)], arrays)
+        [out] = recompute.forward(model, [given.astype(np.float64)], arrays)
         frame[name + ':0'] = out
         weights = protocol.projection(seed, 0, out.shape).astype(np.float64)
-        for weight, _, _, _ in judge.weight_names(model):
+        for weight, _, _, _ in recompute.weight_names(model):
             gradient = np.zeros_like(arrays[weight])
             flat = gradient.reshape(-1)
             for k in range(0, flat.size, max(1, flat.size // 7)):
@@ -103,13 +103,13 @@ def evidence(rng, drawn, task='0-vanilla'):
                 step[k] = 1e-6
                 moved[weight] = arrays[weight] + step.reshape(
                     gradient.shape)
-                [up] = judge.forward(model, [given.astype(np.float64)],
-                                     moved)
+                [up] = recompute.forward(
+                    model, [given.astype(np.float64)], moved)
                 flat[k] = np.sum((up - out) * weights) / 1e-6
             frame['grad:{}:0:{}'.format(name, weight)] = gradient
     frame['encoder_again:0'] = frame['encoder:0']
-    frame['auto:0'] = judge.forward(decoder, [frame['encoder:0']],
-                                    arrays)[0]
+    frame['auto:0'] = recompute.forward(
+        decoder, [frame['encoder:0']], arrays)[0]
     return frame
 
 
@@ -118,7 +118,7 @@ def test_made_up_gradients_are_refused():
     drawn = judge.challenge(rng)
     frame = evidence(rng, drawn)
     # the outputs hold, but gradients of a few weights each do not
-    with pytest.raises(judge.Unverified, match='gradients reported are '
+    with pytest.raises(recompute.Unverified, match='gradients reported are '
                        'not its layers'):
         judge.verify('0-vanilla', frame, drawn)
     frame['encoder:0'] = frame['encoder:0'] + 0.01
@@ -132,7 +132,7 @@ def test_one_valued_kernels_and_malformed_reports_are_refused():
     drawn = judge.challenge(rng)
     frame = evidence(rng, drawn)
     frame['encoder.0.0'] = np.zeros_like(frame['encoder.0.0'])
-    frame['encoder:0'] = judge.forward(
+    frame['encoder:0'] = recompute.forward(
         frame['header']['encoder'], [drawn['x:0-vanilla'].astype(float)],
         frame)[0]
     frame['encoder_again:0'] = frame['encoder:0']
@@ -141,21 +141,21 @@ def test_one_valued_kernels_and_malformed_reports_are_refused():
         judge.verify('0-vanilla', frame, drawn)
     broken = dict(frame, header=dict(frame['header'], encoder={
         'layers': [{'kinds': 'Dense'}], 'nodes': [{'layer': 0}]}))
-    with pytest.raises(judge.Unverified, match='malformed'):
-        judge.checked(judge.verify, '0-vanilla', broken, drawn)
+    with pytest.raises(recompute.Unverified, match='malformed'):
+        recompute.checked(judge.verify, '0-vanilla', broken, drawn)
     looping = dict(frame['header']['encoder'],
                    nodes=[{'layer': 0, 'inputs': [['node', 0, 0]]}])
-    with pytest.raises(judge.Unverified, match='reference to nothing '
+    with pytest.raises(recompute.Unverified, match='reference to nothing '
                        'before it'):
-        judge.forward(looping, [drawn['x:0-vanilla']], frame)
+        recompute.forward(looping, [drawn['x:0-vanilla']], frame)
 
 
 def test_a_description_of_huge_layers_is_refused_not_computed():
     up = {'class': 'UpSampling2D', 'kinds': ['UpSampling2D'], 'site': None,
           'config': {'size': [1000, 1000]}}
-    with pytest.raises(judge.Unverified, match='beyond what the grader '
+    with pytest.raises(recompute.Unverified, match='beyond what the grader '
                        'recomputes'):
-        judge.run_layer(up, [np.zeros((8, 28, 28, 1))], {}, 'u')
+        recompute.run_layer(up, [np.zeros((8, 28, 28, 1))], {}, 'u')
 
 
 def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
@@ -165,13 +165,13 @@ def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
     encoder, arrays = stack('e', [784, 32], ['relu'], rng)
     decoder, more = stack('d', [32, 784], ['sigmoid'], rng)
     facts = {'x': x, 'chained': chained, 'code': [rng.random((8, 32))],
-             'loss': judge.bce(x, chained), 'frame': dict(arrays, **more),
+             'loss': measures.bce(x, chained), 'frame': dict(arrays, **more),
              'models': [encoder, decoder, {'layers': []}]}
-    assert judge.loss_problem('0-vanilla', facts) is None
+    assert measures.loss_problem('0-vanilla', facts) is None
     hand = -np.mean(x * np.log(chained) + (1 - x) * np.log(1 - chained))
-    assert np.isclose(judge.bce(x, chained), hand)
+    assert np.isclose(measures.bce(x, chained), hand)
     facts['loss'] = 2 * hand
-    assert judge.loss_problem('0-vanilla', facts).startswith(
+    assert measures.loss_problem('0-vanilla', facts).startswith(
         "auto's loss on the grader's images is")
     # task 1: the cross-entropy plus lambtha times the code's L1 norm, from
     # the latent layer's activity regularizer
@@ -179,16 +179,16 @@ def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
                                                          'l1': 1e-5}}
     penalty = 1e-5 * np.abs(facts['code'][0]).sum()
     facts['loss'] = hand + penalty / 8
-    assert judge.loss_problem('1-sparse', facts) is None
+    assert measures.loss_problem('1-sparse', facts) is None
     mean, log_var = rng.standard_normal((512, 2)), rng.standard_normal(
         (512, 2))
     roles = {'z': 0, 'mean': 1, 'log_var': 2}
     right = mean + np.exp(log_var / 2) * rng.standard_normal((512, 2))
-    assert judge.sampling_veto({'roles': roles, 'draws': [
+    assert measures.sampling_veto({'roles': roles, 'draws': [
         right, mean, log_var]}) is None
     narrow = mean + 0.1 * np.exp(log_var / 2) * rng.standard_normal(
         (512, 2))
-    assert 'standard deviation 0.10' in judge.sampling_veto(
+    assert 'standard deviation 0.10' in measures.sampling_veto(
         {'roles': roles, 'draws': [narrow, mean, log_var]})
     # a variant whose described encoder is not hidden_layers' units
     model, _ = stack('m', [20, 8, 4], ['relu', 'relu'], rng)
@@ -196,14 +196,14 @@ def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
     auto = dict(model, outputs=[[None, 20]])
     frames = [{'header': {'kind': 'variant', 'arguments': [20, [8], 4],
                           'models': [model, decoder, auto]}}]
-    assert judge.variants_veto('0-vanilla', frames, {}) is None
+    assert measures.variants_veto('0-vanilla', frames, {}) is None
     frames[0]['header']['arguments'] = [20, [9], 4]
-    assert judge.variants_veto('0-vanilla', frames, {}).startswith(
+    assert measures.variants_veto('0-vanilla', frames, {}).startswith(
         'autoencoder(20, [9], 4): encoder: Dense units [8, 4]; expected '
         '[9, 4]')
     drawn = {'variant:0-vanilla': np.array([30, 12, 6])}
     frames[0]['header']['arguments'] = [20, [8], 4]
-    assert judge.variants_veto('0-vanilla', frames, drawn) == (
+    assert measures.variants_veto('0-vanilla', frames, drawn) == (
         'no report of autoencoder(30, [12], 6), the sizes the grader drew')
 
 
@@ -225,7 +225,7 @@ def test_a_weightless_layer_of_the_learners_own_is_looked_through_only_whole():
     base['outputs_from'] = [['node', 3, 0], ['node', 3, 1]]
     x = rng.random((5, 4))
     hidden = np.maximum(x @ arrays['e.0.0'] + arrays['e.0.1'], 0)
-    mean, log_var = judge.forward(base, [x], arrays)
+    mean, log_var = recompute.forward(base, [x], arrays)
     np.testing.assert_allclose(mean, hidden @ arrays['mean.0'] +
                                arrays['mean.1'], rtol=1e-12)
     np.testing.assert_allclose(log_var, hidden @ arrays['log_var.0'] +
@@ -235,12 +235,12 @@ def test_a_weightless_layer_of_the_learners_own_is_looked_through_only_whole():
     # one of its outputs unused (a sampling layer of two inputs and one
     # output): not looked through, its output left to the runner
     one = dict(base, outputs_from=[['node', 3, 0]])
-    assert judge.forward(one, [x], arrays) == [None]
+    assert recompute.forward(one, [x], arrays) == [None]
     assert spec.producer(one, 0)['class'] == 'KLDivergence'
     # a layer with weights is never looked through
     heavy = dict(base, layers=base['layers'][:3] + [dict(
         base['layers'][3], weights=['mean.0'])])
-    assert judge.forward(heavy, [x], arrays) == [None, None]
+    assert recompute.forward(heavy, [x], arrays) == [None, None]
 
 
 def test_a_layer_the_judge_does_not_compute_is_named_with_what_to_use():
@@ -249,17 +249,19 @@ def test_a_layer_the_judge_does_not_compute_is_named_with_what_to_use():
         compute."""
         return {'layers': [{'class': kind, 'kinds': [], 'config': {},
                             'site': '2-convolutional.py:30'}]}
-    with pytest.raises(judge.Misbuilt) as raised:
-        judge.beyond('2-convolutional', model('Conv2DTranspose'), 'decoder')
+    with pytest.raises(recompute.Misbuilt) as raised:
+        recompute.beyond('2-convolutional', model('Conv2DTranspose'),
+                         'decoder')
     assert str(raised.value).startswith(
         'decoder layer 1 (Conv2DTranspose at 2-convolutional.py:30): a '
         'layer the specification does not name, which the grader does not '
         'recompute')
     assert 'UpSampling2D((2, 2)) after each Conv2D' in raised.value.hint
-    with pytest.raises(judge.Misbuilt) as raised:
-        judge.beyond('0-vanilla', model('Lambda'), 'encoder')
+    with pytest.raises(recompute.Misbuilt) as raised:
+        recompute.beyond('0-vanilla', model('Lambda'), 'encoder')
     assert 'sampling alone' in raised.value.hint
-    with pytest.raises(judge.Misbuilt) as raised:
-        judge.beyond('2-convolutional', model('SeparableConv2D'), 'encoder')
+    with pytest.raises(recompute.Misbuilt) as raised:
+        recompute.beyond('2-convolutional', model('SeparableConv2D'),
+                         'encoder')
     assert raised.value.hint.endswith(
         'Conv2D, MaxPooling2D and UpSampling2D')

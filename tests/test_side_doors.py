@@ -292,6 +292,10 @@ def key_users():
 
 @pytest.mark.parametrize('grader', GRADERS)
 def test_no_side_door_opens(box, grader):
+    """Socket pairs and socket files, System V and POSIX IPC, the
+    keyrings, memfd, setsid and the judge's command line are refused; the
+    runner is not uid 0, has no capability and, where the host gives
+    them, namespaces of its own."""
     layers = layers_of(grader, box)
     token = '{:08d}'.format(os.getpid() % 10 ** 8 + 10 ** 7)
     listener = Listener(box)
@@ -328,6 +332,8 @@ def test_no_side_door_opens(box, grader):
 
 @pytest.mark.parametrize('grader', GRADERS)
 def test_the_scratch_folder_is_bounded(box, grader):
+    """The scratch folder is a tmpfs of the policy's size and number of
+    files, which vanishes with the runner."""
     layers = layers_of(grader, box)
     if not layers['namespaces']:
         pytest.skip('no mount namespace for this grader here ({}): the '
@@ -374,6 +380,8 @@ def test_a_classmate_keeps_its_process_slots(box, grader, shared):
 
 
 def test_no_learner_code_runs_as_uid_0(box):
+    """Root with no runner user that can read the environment: the
+    runner does not start, and one line says what to do."""
     if os.geteuid() != 0:
         pytest.skip('needs root')
     layers = dict(LAYERS, user=None, user_problem='nobody cannot read '
@@ -389,6 +397,8 @@ def test_no_learner_code_runs_as_uid_0(box):
 
 
 def test_a_runners_memory_group_counts_shared_memory(box):
+    """As root, the runner's memory control group counts shared memory:
+    a mapping beyond its limit is killed, whoever polls."""
     if 'memory' not in LAYERS['cgroup']:
         pytest.skip('no memory control group here: {}'.format(
             LAYERS['cgroup_problem']))
@@ -404,6 +414,8 @@ def test_a_runners_memory_group_counts_shared_memory(box):
 
 
 def test_shared_memory_counts_in_the_memory_held():
+    """The memory the judge polls counts a shared anonymous mapping (it
+    counted private pages only)."""
     process = subprocess.Popen(
         [sys.executable, '-c', 'import mmap, sys, time\n'
          'm = mmap.mmap(-1, 300 << 20, mmap.MAP_SHARED | mmap.MAP_ANONYMOUS)'
@@ -444,6 +456,8 @@ def nest(top, depth, name='d' * 40):
 
 
 def test_whatever_a_runner_leaves_is_removed(tmp_path):
+    """1,100 nested folders (a path far beyond PATH_MAX), folders of mode
+    000, read-only files: removed, where shutil.rmtree raises."""
     left = tmp_path / 'work'
     left.mkdir()
     nest(str(left), 1100)
@@ -458,12 +472,15 @@ def test_whatever_a_runner_leaves_is_removed(tmp_path):
 
 
 def test_removal_never_raises_into_the_judge(tmp_path, monkeypatch):
+    """An error while removing is swallowed: the judge goes on."""
     (tmp_path / 'work').mkdir()
     monkeypatch.setattr(sandbox, 'empty_folder', lambda fd: 1 / 0)
     assert sandbox.remove_tree(str(tmp_path / 'work')) is False
 
 
 def test_the_filter_has_every_refused_call_on_both_architectures():
+    """Every refused call has a number on x86_64 and aarch64, and no two
+    share one."""
     for arch, (_, numbers) in sandbox.ARCHES.items():
         names = [name for _, group in sandbox.REFUSED for name in group]
         assert set(names) <= set(numbers), arch
@@ -551,6 +568,8 @@ def runners_keys():
 
 
 def test_make_check_shuts_every_side_door(box, tmp_path):
+    """The side-door folders graded by make check's checker as root:
+    every door shut, every folder a result, nothing left behind."""
     from checker import cli
     needs_engine()
     layers = cli.layers_for('keras2')
@@ -621,6 +640,9 @@ print(cli.sandbox_line(['keras2'], 240)[0])
 
 
 def test_an_unprivileged_grader_shuts_the_side_doors(box):
+    """The same folders graded by nobody (the checkout and its
+    environment opened to it in a mount namespace of the test's): the
+    runner's user namespace shuts the same doors."""
     from checker import cli
     needs_engine()
     if os.geteuid() != 0:
@@ -735,3 +757,54 @@ def test_a_classmate_beside_hogs_keeps_every_point(tmp_path):
                                    if t['score'] < t['max_score']]
     assert os.path.exists(out / 'hogs.json')
     assert alive(token) == []
+
+
+def test_the_line_names_the_layers_a_host_does_not_give():
+    """Each layer is named where the host gives it and where it does
+    not."""
+    bare = {'landlock': 7, 'seccomp': True, 'root': True,
+            'user': NOBODY, 'user_problem': '', 'namespaces': '',
+            'namespaces_problem': 'unshare(CLONE_NEWPID): Operation not '
+            'permitted', 'cgroup': [], 'cgroup_problem': 'no cgroup v1 '
+            'controller this process may make groups in', 'users': 0,
+            'opened': []}
+    line = sandbox.describe(bare, {'cpu': 60, 'file': 1 << 20,
+                                   'processes': 1024})
+    assert 'no namespaces (unshare(CLONE_NEWPID): Operation not ' \
+        'permitted): /proc shows every process, the scratch folder on ' \
+        'disk, not bounded' in line
+    assert 'user nobody (65534, shared by every runner)' in line
+    assert 'no control group (no cgroup v1 controller' in line
+    assert '1024 more processes of nobody, shared by every runner' in line
+    unprivileged = dict(bare, root=False, user=None)
+    line = sandbox.describe(unprivileged, {'cpu': 60, 'file': 1 << 20,
+                                           'processes': 1024})
+    assert 'no control group (not root)' in line
+    assert '1024 more processes of this user, shared by its other ' \
+        'runners' in line
+
+
+@pytest.mark.parametrize('grader', GRADERS)
+def test_a_runner_dies_with_its_supervisor(box, grader):
+    """A supervisor killed outright (SIGKILL, which it cannot catch)
+    takes its runner and the runner's processes with it, though the
+    runner changed its uid (which clears a parent-death signal)."""
+    layers = layers_of(grader, box)
+    token = '{:012d}'.format(int(time.time() * 1000) % 10 ** 12)
+    process = start(grader, box, layers, 'import os, sys, time\n'
+                    'os.posix_spawn("/bin/sleep", ["sleep", sys.argv[1]], '
+                    '{})\nprint("ready", flush=True)\ntime.sleep(60)\n',
+                    ['1000.' + token[:6]])
+    try:
+        assert process.stdout.readline() == 'ready\n'
+        assert alive(token)
+        process.kill()
+        process.wait()
+        for _ in range(100):
+            if not alive(token):
+                break
+            time.sleep(0.05)
+        assert alive(token) == []
+    finally:
+        process.kill()
+        process.communicate()

@@ -554,6 +554,15 @@ def check_folder(args):
                          args.timeout, args.jobs, args.memory)[args.folder]
 
 
+def not_taken(reaching):
+    """Returns the failure of every engine check of a file that reaches
+    modules without importing them."""
+    return 'not run: the file reaches modules or files without importing ' \
+        'them ({}; see imports), so nothing its processes report could be ' \
+        'taken as evidence; write it with keras alone'.format(', '.join(
+            '{} at line {}'.format(*item) for item in reaching[:3]))
+
+
 def engine_results(future, job):
     """Returns a job's engine results from its engine run; a run that
     raised (in the grader's own code) fails every check of the job, saying
@@ -575,11 +584,19 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
     (one per engine, or more where jobs allows): one import of TensorFlow
     serves them all, and each folder's modules are forgotten before the
     next folder's are imported."""
-    files, present = {}, []
+    files, present, voided = {}, [], {}
     for folder, task_list in requests.items():
         for task in task_list:
             files[folder, task] = static.check_file(folder, task)
-            if files[folder, task][0]['verdict'] == 'pass':
+            reaching = static.reaching_in(folder, task)
+            if files[folder, task][0]['verdict'] != 'pass':
+                continue
+            if reaching:
+                # the file reaches the runner's modules, or Python's own
+                # machinery, beside the models: what its processes report
+                # is not evidence
+                voided[folder, task] = not_taken(reaching)
+            else:
                 present.append((folder, task))
     # one process per engine, or more where there are more cores
     groups = max(1, min(len(present), jobs // max(1, len(engines))))
@@ -605,7 +622,11 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                                 for check in tasks.FILE_CHECKS[1:]]
                 rows += [dict(r, task=task, engine='') for r in results]
                 for engine in engines:
-                    if ((folder, task), engine) in futures:
+                    if (folder, task) in voided:
+                        results = [static.result(check, 'fail',
+                                                 voided[folder, task])
+                                   for check in tasks.engine_checks(task)]
+                    elif ((folder, task), engine) in futures:
                         results = engine_results(
                             futures[(folder, task), engine], (folder, task))
                     else:

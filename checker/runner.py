@@ -61,6 +61,10 @@ PHASES = ('import', 'checks', 'main')
 # scopes
 MAKE_CHAR, MAKE_SOCK, MAKE_FIFO, MAKE_BLOCK = 1 << 6, 1 << 9, 1 << 10, \
     1 << 11
+# the rights of writing (a file's content, making and removing files and
+# folders), which a nested domain keeps to the scratch folder
+WRITES = sandbox.WRITE_FILE | (1 << 4) | (1 << 5) | (1 << 7) | (1 << 8) | \
+    (1 << 12)
 
 
 class Probe:
@@ -148,13 +152,17 @@ def read_challenge():
 def nest():
     """Puts this process in a Landlock domain of its own, nested in the
     sandbox's: it can no longer trace, signal (ABI 6+) or read the open
-    files of its parent or of any process outside it. Returns whether it
-    did (a host without Landlock has no domain to nest in)."""
+    files of its parent or of any process outside it, and it writes only
+    beneath the scratch folder (HOME, TMPDIR): the copy of the learner's
+    folder, its task files included, is read-only to it. Returns whether
+    it did (a host without Landlock has no domain to nest in)."""
     abi = sandbox.landlock_abi()
     if abi < 1:
         return False
+    writes = WRITES | (sandbox.REFER if abi >= 2 else 0) | (
+        sandbox.TRUNCATE if abi >= 3 else 0)
     attr = sandbox.RulesetAttr(
-        MAKE_CHAR | MAKE_SOCK | MAKE_FIFO | MAKE_BLOCK, 0,
+        writes | MAKE_CHAR | MAKE_SOCK | MAKE_FIFO | MAKE_BLOCK, 0,
         sandbox.SCOPE_ABSTRACT_UNIX | sandbox.SCOPE_SIGNAL if abi >= 6
         else 0)
     ruleset = sandbox.LIBC.syscall(sandbox.LANDLOCK_CREATE_RULESET,
@@ -162,6 +170,10 @@ def nest():
                                    ctypes.c_size_t(ctypes.sizeof(attr)), 0)
     if ruleset < 0:
         sandbox.failed('landlock_create_ruleset')
+    scratch = os.path.dirname(os.environ.get('TMPDIR', '').rstrip('/'))
+    if scratch and scratch != '/':
+        sandbox.add_path(ruleset, scratch, writes)
+    sandbox.add_path(ruleset, os.devnull, sandbox.WRITE_FILE)
     if sandbox.LIBC.prctl(sandbox.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         sandbox.failed('prctl(PR_SET_NO_NEW_PRIVS)')
     if sandbox.LIBC.syscall(sandbox.LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:

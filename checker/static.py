@@ -173,42 +173,72 @@ def check_documented(tree):
 
 
 # what reaches a module, or the grader's code beside the learner's, without
-# an import statement: names, attributes (frames and their globals, a
-# class's subclasses) and the functions that take an attribute's name
+# an import statement: names, attributes (frames and their globals, the
+# modules loaded, Keras's loading of an object by its module's name) and
+# the functions that take an attribute's name
 REACHING_NAMES = ('__import__', 'importlib', 'exec', 'eval', 'compile',
                   '__builtins__', 'globals', 'locals', 'vars', 'breakpoint',
-                  '__loader__', '__spec__')
+                  '__loader__', '__spec__', 'open')
 REACHING_ATTRIBUTES = ('modules', 'f_globals', 'f_locals', 'f_back',
                        'f_builtins', 'f_code', 'gi_frame', 'cr_frame',
-                       'ag_frame', 'tb_frame', 'tb_next', '_getframe')
-# the special attributes that lead from any object to others: a function's
-# globals and code, a class's bases and subclasses, a module's loader
-DUNDERS = ('__globals__', '__builtins__', '__dict__', '__subclasses__',
-           '__bases__', '__base__', '__mro__', '__code__', '__closure__',
-           '__loader__', '__spec__', '__import__', '__self__', '__func__',
-           '__wrapped__', '__getattribute__', '__reduce__', '__reduce_ex__',
-           '__init_subclass__', '__objclass__', '__traceback__',
-           '__context__', '__cause__', '__frame__')
+                       'ag_frame', 'tb_frame', 'tb_next', '_getframe',
+                       'import_module', 'deserialize_keras_object',
+                       'deserialize', 'get_registered_object',
+                       'model_from_config', 'model_from_json',
+                       'model_from_yaml', 'load_model', 'get_objects',
+                       'get_referrers', 'get_referents', 'fdopen')
+# the special attributes a task file may use (a class's initializer, a
+# name, a docstring, the protocols of numbers and containers); every other
+# leads from an object to others (a function's globals, a class's
+# subclasses, a package's internals)
+PLAIN_DUNDERS = ('__init__', '__name__', '__doc__', '__call__', '__class__',
+                 '__len__', '__getitem__', '__iter__', '__float__',
+                 '__int__', '__index__', '__bool__', '__version__')
 BY_NAME = ('getattr', 'setattr', 'delattr')
 
 
 def dunder(name):
-    """Whether name is a special attribute that leads from an object to
-    others (a function's globals, a class's subclasses, ...)."""
-    return name in DUNDERS
+    """Whether name is a special name that leads from an object to others
+    (a function's globals, a class's subclasses, ...)."""
+    return name.startswith('__') and name.endswith('__') and \
+        len(name) > 4 and name not in PLAIN_DUNDERS
+
+
+def rooted(node, name):
+    """Whether an expression is an attribute chain from the name name
+    (keras.losses, say)."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return isinstance(node, ast.Name) and node.id == name
 
 
 def reaching(tree):
     """Returns [(what, line)] of the ways the file reaches a module, or
     the grader's code, without an import statement."""
     found = []
+    named = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and (node.id in REACHING_NAMES or
-                                           dunder(node.id)):
+        # keras.losses.get('mse'): an object by its own name, not a
+        # configuration the file builds (which may name any module)
+        if isinstance(node, ast.Call) and node.args and isinstance(
+                node.args[0], ast.Constant) and isinstance(
+                    node.args[0].value, str):
+            named.add(id(node.func))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == 'get' and \
+                rooted(node.value, 'keras') and id(node) not in named:
+            found.append(('{}.get of an object the file builds'.format(
+                ast.unparse(node.value)), node.lineno))
+        elif isinstance(node, ast.Name) and (
+                node.id in REACHING_NAMES or dunder(node.id)):
             found.append((node.id, node.lineno))
         elif isinstance(node, ast.Attribute) and (
                 node.attr in REACHING_ATTRIBUTES or dunder(node.attr)):
             found.append(('.' + node.attr, node.lineno))
+        elif isinstance(node, ast.Dict) and any(
+                isinstance(key, ast.Constant) and key.value == 'module'
+                for key in node.keys):
+            found.append(('a configuration naming a module', node.lineno))
         elif isinstance(node, ast.Call) and isinstance(
                 node.func, ast.Name) and node.func.id in BY_NAME:
             name = node.args[1] if len(node.args) > 1 else None
@@ -220,6 +250,19 @@ def reaching(tree):
                         name, ast.Constant) else repr(name.value)),
                     node.lineno))
     return found
+
+
+def reaching_in(folder, task):
+    """Returns [(what, line)] of the ways task's file in folder reaches a
+    module without an import statement ([] where it cannot be read)."""
+    path = os.path.join(folder, task + '.py')
+    if refused(folder, task + '.py'):
+        return []
+    try:
+        with open(path, 'rb') as f:
+            return reaching(ast.parse(f.read()))
+    except (OSError, SyntaxError, ValueError):
+        return []
 
 
 def check_imports(tree):
@@ -246,10 +289,12 @@ def check_imports(tree):
         said = [', '.join('{} (line {})'.format(*item) for item in found)] \
             if found else []
         if other:
-            said.append('reaches modules another way: {}'.format(', '.join(
-                '{} (line {})'.format(*item) for item in other[:6])) + (
-                    ' and {} more'.format(len(other) - 6)
-                    if len(other) > 6 else ''))
+            listed = ', '.join('{} (line {})'.format(*item)
+                               for item in other[:6])
+            more = ' and {} more'.format(len(other) - 6) \
+                if len(other) > 6 else ''
+            said.append('reaches modules or files another way: {}{}'.format(
+                listed, more))
         hints = [hint for hint in (import_hint(statement)
                                    for statement, _ in found) if hint]
         if other:

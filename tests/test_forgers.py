@@ -89,3 +89,14 @@ def test_the_mistakes_a_patched_runner_hides_still_fail(graded, name):
     for task, check in MISTAKES[name]:
         assert graded[name, 'honest'][task, check] == 'fail', (task, check)
         assert attack[task, check] == 'fail', (task, check)
+
+
+@pytest.mark.parametrize('name', sorted(MISTAKES))
+def test_a_file_that_reaches_the_runner_is_not_run(graded, name):
+    # every task file of the folder reaches modules without importing
+    # them: none of its engine checks is taken
+    from checker import tasks
+    for task in tasks.TASKS:
+        for check in tasks.engine_checks(task):
+            assert graded[name, 'attack'][task, check] == 'fail', (task,
+                                                                   check)

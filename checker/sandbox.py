@@ -840,8 +840,9 @@ def make_cgroups(limits):
         try:
             # the groups of supervisors that were killed before removing
             # theirs: empty (rmdir refuses one that is not), their pid gone
-            # and made long ago (a supervisor in another PID namespace may
-            # have made one a moment ago, its runner not in it yet)
+            # and made a minute ago or more (a supervisor in another PID
+            # namespace may have made one a moment ago, its runner not in
+            # it yet)
             for name in os.listdir(folder):
                 number = name[len(CGROUP_PREFIX):]
                 path = os.path.join(folder, name)
@@ -849,7 +850,7 @@ def make_cgroups(limits):
                     if name.startswith(CGROUP_PREFIX) and \
                             number.isdigit() and \
                             not os.path.exists('/proc/' + number) and \
-                            time.time() - os.stat(path).st_ctime > 3600:
+                            time.time() - os.stat(path).st_ctime > 60:
                         os.rmdir(path)
                 except OSError:
                     pass

@@ -220,8 +220,53 @@ def assert_files_only(name, rows):
             assert row['verdict'] not in ('pass', 'note'), (name, row)
 
 
+# These attacks reach os, signal and socket with __import__, which the
+# judge refuses to run at all (static.reaching_in: every engine check
+# fails unrun); the tests below switch that gate off in the judge's
+# processes (never in the runner's), as a file that slipped past it would
+# be run, so that what they test is the sandbox behind it. In a judge of
+# its own process: through this sitecustomize, on PYTHONPATH (a runner's
+# environment keeps no PYTHONPATH)
+UNGATED = '''import sys
+sys.path.insert(0, {!r})
+import checker.static
+checker.static.reaching_in = lambda folder, task: []
+'''.format(ROOT)
+
+
+def ungated(folder):
+    """Returns the environment of a judge with the gate off (its
+    sitecustomize written in folder)."""
+    folder.mkdir(exist_ok=True)
+    (folder / 'sitecustomize.py').write_text(UNGATED)
+    return dict(os.environ, PYTHONPATH=str(folder))
+
+
 @keras2_suite
-def test_make_check_gives_hostile_files_nothing(arena):
+def test_the_judge_does_not_run_files_that_reach_modules(arena):
+    from checker import static
+    folders = arena['folders']
+    reaching = {name for name, path in folders.items()
+                if static.reaching_in(path, '0-vanilla')}
+    # every attack but those that need no module (the loop, the memory,
+    # the escapes in a message) and the symbolic link reaches a module
+    # without importing it
+    assert reaching >= set(folders) - {'symlink', 'loop', 'memory',
+                                       'escapes'}, reaching
+    name = sorted(reaching)[0]
+    rows = cli.check_folders({folders[name]: ['0-vanilla']}, ['keras2'],
+                             TIMEOUT, 1)[folders[name]]
+    for row in rows:
+        if row['engine']:
+            assert row['verdict'] == 'fail', row
+            assert row['message'].startswith('not run: the file reaches '
+                                             'modules'), row
+
+
+@keras2_suite
+def test_make_check_gives_hostile_files_nothing(arena, monkeypatch):
+    from checker import static
+    monkeypatch.setattr(static, 'reaching_in', lambda folder, task: [])
     folders = arena['folders']
     arena['graded'] = set(folders)
     found = cli.check_folders({path: ['0-vanilla']
@@ -267,7 +312,8 @@ def test_a_batch_grades_hostile_learners_without_harm_to_the_class(arena):
     done = subprocess.run(
         [sys.executable, '-m', 'checker', '--batch', str(root / 'class'),
          '--out', str(out), '--jobs', '2', '--timeout', str(TIMEOUT)],
-        cwd=ROOT, capture_output=True, text=True, timeout=900)
+        cwd=ROOT, capture_output=True, text=True, timeout=900,
+        env=ungated(root / 'ungated'))
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith('sandbox: Landlock ABI')
     with open(out / 'honest.json') as f:

@@ -825,3 +825,11 @@ def test_a_runner_dies_with_its_supervisor(box, grader):
     finally:
         process.kill()
         process.communicate()
+        # the groups a supervisor killed outright left (the next
+        # supervisors remove them a minute later)
+        for folder in sandbox.cgroup_folders().values():
+            try:
+                os.rmdir(os.path.join(folder, sandbox.CGROUP_PREFIX +
+                                      str(process.pid)))
+            except OSError:
+                pass

@@ -49,8 +49,10 @@ def without_attack(folder, into):
 
 @pytest.fixture(scope='module')
 def graded(tmp_path_factory):
-    """{(folder, 'attack'|'honest'): {(task, check): verdict}} of every
-    forger's folder, with and without its attack, on Keras 2."""
+    """{(folder, 'attack'|'ungated'|'honest'): {(task, check): verdict}}
+    of every forger's folder, with its attack, with it where the judge's
+    gate on files that reach modules is off (as a file that slipped past
+    it would be run), and without it, on Keras 2."""
     from test_checker import installed
     if not installed('.venv'):
         pytest.skip('no .venv environment: make venv')
@@ -66,18 +68,33 @@ def graded(tmp_path_factory):
             requests[folder] = list(cli.tasks.TASKS)
             names[folder] = (name, kind)
     rows = cli.check_folders(requests, ['keras2'], 120, 2)
-    return {names[folder]: {(r['task'], r['check']): r['verdict']
-                            for r in found if r.get('engine') == 'keras2'}
-            for folder, found in rows.items()}
+    found = {names[folder]: {(r['task'], r['check']): r['verdict']
+                             for r in rows_of if r.get('engine') == 'keras2'}
+             for folder, rows_of in rows.items()}
+    from checker import static
+    gate = static.reaching_in
+    static.reaching_in = lambda folder, task: []
+    try:
+        attacks = {os.path.join(FORGERS, name): list(cli.tasks.TASKS)
+                   for name in MISTAKES}
+        for folder, rows_of in cli.check_folders(attacks, ['keras2'], 120,
+                                                 2).items():
+            found[os.path.basename(folder), 'ungated'] = {
+                (r['task'], r['check']): r['verdict'] for r in rows_of
+                if r.get('engine') == 'keras2'}
+    finally:
+        static.reaching_in = gate
+    return found
 
 
+@pytest.mark.parametrize('kind', ['attack', 'ungated'])
 @pytest.mark.parametrize('name', sorted(MISTAKES))
 def test_a_patched_runner_scores_no_more_than_the_honest_files(graded,
-                                                               name):
-    attack, honest = graded[name, 'attack'], graded[name, 'honest']
-    passed = {kind: sorted(check for check, verdict in found.items()
-                           if verdict == 'pass')
-              for kind, found in (('attack', attack), ('honest', honest))}
+                                                               name, kind):
+    attack, honest = graded[name, kind], graded[name, 'honest']
+    passed = {which: sorted(check for check, verdict in found.items()
+                            if verdict == 'pass')
+              for which, found in (('attack', attack), ('honest', honest))}
     gained = sorted(set(passed['attack']) - set(passed['honest']))
     assert not gained, 'the attack earned {}'.format(gained)
     assert len(passed['attack']) <= len(passed['honest'])
@@ -85,10 +102,11 @@ def test_a_patched_runner_scores_no_more_than_the_honest_files(graded,
 
 @pytest.mark.parametrize('name', sorted(MISTAKES))
 def test_the_mistakes_a_patched_runner_hides_still_fail(graded, name):
-    attack = graded[name, 'attack']
     for task, check in MISTAKES[name]:
         assert graded[name, 'honest'][task, check] == 'fail', (task, check)
-        assert attack[task, check] == 'fail', (task, check)
+        for kind in ('attack', 'ungated'):
+            assert graded[name, kind][task, check] == 'fail', (kind, task,
+                                                               check)
 
 
 @pytest.mark.parametrize('name', sorted(MISTAKES))

@@ -26,6 +26,7 @@ import pytest
 
 from conftest import KERAS_3, ROOT
 from checker import sandbox
+from test_hostile import alive
 
 PYTHON = '/usr/bin/python3'
 NOBODY = ('nobody', 65534, 65534)
@@ -525,20 +526,6 @@ def hostile_class(into, names, token, listening='-'):
         (into / name / 'README.md').write_text('token {} sock {}\n'.format(
             token, listening))
         found[name] = str(into / name)
-    return found
-
-
-def alive(token):
-    """The processes whose command line holds the attacks' token."""
-    wanted = ('1000.' + token[:6]).encode()
-    found = []
-    for name in os.listdir('/proc'):
-        try:
-            with open('/proc/{}/cmdline'.format(name), 'rb') as f:
-                if wanted in f.read():
-                    found.append(int(name))
-        except OSError:
-            pass
     return found
 
 

@@ -28,6 +28,8 @@ computation and decides every verdict; only it writes results.
 - checker.judge: what the judge read of the runner, and every verdict
 - checker.recompute: the judge's numpy forward pass of the reported models
 - checker.measures: the judge's own measures of the evidence
+- checker.engines: each engine's runner started in its sandbox, what the
+  judge reads of it, the verdicts per folder and task
 - checker.cli: the command: runs everything, prints the table, writes JSON
 - checker.grade: the grader of the platforms (Gradescope, PrairieLearn,
   GitHub Classroom): their layouts, their results' schemas, the limits

@@ -35,7 +35,7 @@ import time
 
 from aelib import ROOT
 from aelib.files import write_atomically
-from checker import cli, tasks
+from checker import cli, engines, tasks
 
 PLATFORMS = {'gradescope': ('/autograder', 'submission'),
              'prairielearn': ('/grade', 'student'),
@@ -64,9 +64,9 @@ def parse_args(argv=None):
     parser.add_argument('--total', type=float, default=TOTAL, metavar='S',
                         help='seconds the whole grading may take (default: '
                         '{:g})'.format(TOTAL))
-    parser.add_argument('--timeout', type=float, default=cli.TIMEOUT,
+    parser.add_argument('--timeout', type=float, default=engines.TIMEOUT,
                         metavar='S', help='seconds each task may take on '
-                        'each engine (default: {:g})'.format(cli.TIMEOUT))
+                        'each engine (default: {:g})'.format(engines.TIMEOUT))
     parser.add_argument('--memory', type=float, default=MEMORY, metavar='MB',
                         help='MiB each engine\'s process may hold (default: '
                         '{:g})'.format(MEMORY))
@@ -146,13 +146,13 @@ def in_learners_terms(report, copy, refused):
             test['output'] = refused[data['task'] + '.py']
 
 
-def versions(engines):
-    """Returns the versions each engine's environment runs, one line
-    ('unknown' for one that cannot say)."""
+def versions(names):
+    """Returns the versions each engine of names has in its environment,
+    one line ('unknown' for one that cannot say)."""
     lines = []
-    for engine in engines:
+    for engine in names:
         try:
-            python = cli.interpreter(engine)
+            python = engines.interpreter(engine)
             if python is None:
                 lines.append('{}: not installed'.format(engine))
                 continue
@@ -176,7 +176,7 @@ def run_checker(folder, args, work):
                '--jobs', str(args.jobs), '--engines'] + args.engines
     for engine in tasks.ENGINES:
         command += ['--environment', '{}={}'.format(
-            engine, cli.ENGINE_ENVS[engine][0])]
+            engine, engines.ENGINE_ENVS[engine][0])]
     began = time.monotonic()
     with open(os.path.join(work, 'checker.log'), 'w') as log:
         process = subprocess.Popen(command, cwd=ROOT, stdout=log,
@@ -318,7 +318,7 @@ def grade(args):
             with tempfile.TemporaryDirectory() as work:
                 copy = os.path.join(work, 'submission')
                 os.mkdir(copy)
-                refused = cli.copy_folder(folder, copy)
+                refused = engines.copy_folder(folder, copy)
                 notes += list(refused.values())
                 report, problem, _ = run_checker(copy, args, work)
                 if report:

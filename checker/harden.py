@@ -37,7 +37,7 @@ import sys
 
 from aelib import ROOT
 from aelib.files import write_atomically
-from checker import cli, sandbox, tasks
+from checker import cli, engines, sandbox, tasks
 
 # where the copies of the environments' Pythons go, beside the
 # environments (ignored by git and the linters as .venv* is)
@@ -449,8 +449,8 @@ def main(argv=None):
     user = sandbox.runner_user()
     problems = []
     for engine in tasks.ENGINES:
-        if cli.interpreter(engine):
-            folder = cli.environment_folder(engine)
+        if engines.interpreter(engine):
+            folder = engines.environment_folder(engine)
             readable(folder)
             try:
                 said = give_python(folder, user, 'venv-core' if engine ==
@@ -461,7 +461,7 @@ def main(argv=None):
                 continue
             if said:
                 print(said)
-    data = cli.mnist_folder()
+    data = engines.mnist_folder()
     readable(data)
     blocked = blocker(data, user[1], user[2])
     if blocked:
@@ -469,9 +469,9 @@ def main(argv=None):
                         'MNIST_DATA_DIR to a folder every user may enter '
                         '(/opt/autoencoders/data, say) and run '
                         'checker.harden again'.format(user[0], blocked, data))
-    line, enforced = cli.sandbox_line([tasks.GRADER_ENGINE], cli.TIMEOUT)
+    line, enforced = cli.sandbox_line([tasks.GRADER_ENGINE], engines.TIMEOUT)
     print(line)
-    layers = cli.layers_for(tasks.GRADER_ENGINE)
+    layers = engines.layers_for(tasks.GRADER_ENGINE)
     if problems:
         sys.exit('checker.harden: ' + problems[0])
     if not enforced or not layers['user']:

@@ -1,5 +1,5 @@
 """The judge: decides every engine check's verdict from what it read of a
-runner's processes (checker.cli.run_jobs: the frames of each task's checks
+runner's processes (checker.engines.run_jobs: the frames of each task's checks
 process, what each of its processes printed, how each ended), without
 ever running the learner's code.
 
@@ -529,7 +529,7 @@ def same_errors(decided):
 def verdicts(task, read, drawn, problem=None):
     """Returns task's engine checks in order, each decided by the judge:
     read is what the judge read of the job's processes (their frames,
-    what each printed, how each ended: checker.cli.run_jobs), drawn the
+    what each printed, how each ended: checker.engines.run_jobs), drawn the
     challenge, problem what happened to the runner if it stopped during
     the job."""
     printed, ended, frames = observed(read)

@@ -1,5 +1,5 @@
 """The runner: the only code that imports a learner's task files. It runs in
-a sandbox (checker.sandbox) that checker.cli, the judge, starts:
+a sandbox (checker.sandbox) that the judge (checker.engines) starts:
 
     python -I -B checker/runner.py --pipe FD \
         --job COPY 0-vanilla FRAMES,IMPORT,CHECKS,MAIN [...]

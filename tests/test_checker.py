@@ -80,10 +80,10 @@ def replace(old, new):
 
 def check(folder, *flags):
     """Runs the checker on folder; returns {(task, engine, check): row}."""
-    from checker import cli
+    from checker import cli, engines
     args = cli.parse_args([str(folder)] + list(flags))
     return {(r['task'], r['engine'], r['check']): r
-            for r in cli.check_folder(args)}
+            for r in engines.check_folder(args)}
 
 
 def failed(rows):

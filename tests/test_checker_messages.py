@@ -4,7 +4,7 @@ of a VAE's sampling (against draws made here by hand) and of a VAE's loss
 (the terms against a hand computation)."""
 import numpy as np
 
-from checker import cli, explain, probes, vae_probes, variants
+from checker import engines, explain, probes, vae_probes, variants
 
 # TensorFlow 2.15's message when a traced function fails, cut short
 IN_USER_CODE = '\n'.join([
@@ -59,9 +59,9 @@ def test_a_process_that_died_is_said_by_its_last_error_and_the_line(
               'ValueError: Exception encountered\n'
               '\u2022 inputs=tf.Tensor(shape=(64, 784))\n'
               'MemoryError: Unable to allocate 3.1 GiB\n'.format(folder))
-    assert cli.died_of(stderr, folder) == \
+    assert engines.died_of(stderr, folder) == \
         ': MemoryError: Unable to allocate 3.1 GiB (at 0-vanilla.py:12)'
-    assert cli.died_of('Killed\n', folder) == ''
+    assert engines.died_of('Killed\n', folder) == ''
 
 
 def draws(scale, spread, n=4000, seed=0):

@@ -43,16 +43,16 @@ def test_no_python_for_an_environment_is_one_line_and_its_status(tmp_path):
 
 def test_the_self_check_says_why_an_engine_was_not_checked(tmp_path,
                                                            monkeypatch):
-    from checker import cli, tasks
+    from checker import cli, engines, tasks
     folder = tmp_path / 'env'
-    monkeypatch.setitem(cli.ENGINE_ENVS, 'keras3', (str(folder), {}))
-    results = cli.run_engine([(ROOT, '0-vanilla')], 'keras3', 10)
+    monkeypatch.setitem(engines.ENGINE_ENVS, 'keras3', (str(folder), {}))
+    results = engines.run_engine([(ROOT, '0-vanilla')], 'keras3', 10)
     [(job, rows)] = results.items()
     assert [row['check'] for row in rows] == tasks.engine_checks('0-vanilla')
     assert {row['verdict'] for row in rows} == {'skip'}
     assert rows[0]['message'].startswith('skipped: no keras3 environment')
     (tmp_path / 'env.missing').write_text('env needs Python 3.11 to 3.13\n')
-    rows = cli.run_engine([(ROOT, '0-vanilla')], 'keras3', 10)[job]
+    rows = engines.run_engine([(ROOT, '0-vanilla')], 'keras3', 10)[job]
     assert rows[0]['message'] == \
         'skipped: not checked: env needs Python 3.11 to 3.13'
     # the table says it once, not once per check
@@ -135,14 +135,14 @@ def test_the_self_check_takes_the_environments_make_was_given(
         tmp_path, monkeypatch, capsys):
     # make check VENV=... VENV3=... (environments of another Python) is
     # checked on those, not on .venv and .venv-keras3
-    from checker import cli
-    monkeypatch.setattr(cli, 'ENGINE_ENVS', dict(cli.ENGINE_ENVS))
+    from checker import cli, engines
+    monkeypatch.setattr(engines, 'ENGINE_ENVS', dict(engines.ENGINE_ENVS))
     cli.parse_args([ROOT, '--environment', 'keras3=' + str(tmp_path)])
-    assert cli.ENGINE_ENVS['keras3'] == (str(tmp_path),
-                                         {'KERAS_BACKEND': 'tensorflow'})
-    assert cli.interpreter('keras3') is None
+    assert engines.ENGINE_ENVS['keras3'] == (
+        str(tmp_path), {'KERAS_BACKEND': 'tensorflow'})
+    assert engines.interpreter('keras3') is None
     (tmp_path / '.core').write_text('')
-    assert cli.interpreter('keras3') == str(tmp_path / 'bin' / 'python')
+    assert engines.interpreter('keras3') == str(tmp_path / 'bin' / 'python')
     with pytest.raises(SystemExit):
         cli.parse_args([ROOT, '--environment', 'keras4=' + str(tmp_path)])
     assert "--environment 'keras4=" in capsys.readouterr().err

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from conftest import KERAS_3, ROOT
-from checker import cli, sandbox
+from checker import cli, engines, sandbox
 
 FORGERS = os.path.join(ROOT, 'tests', 'forgers')
 # each folder's mistakes: (task, check) that fail without the attack and
@@ -56,7 +56,7 @@ def graded(tmp_path_factory):
     from test_checker import installed
     if not installed('.venv'):
         pytest.skip('no .venv environment: make venv')
-    if not sandbox.sandboxed(cli.layers_for('keras2')):
+    if not sandbox.sandboxed(engines.layers_for('keras2')):
         pytest.skip('this host gives no sandbox')
     root = tmp_path_factory.mktemp('forgers')
     requests, names = {}, {}
@@ -67,7 +67,7 @@ def graded(tmp_path_factory):
                              ('honest', honest)):
             requests[folder] = list(cli.tasks.TASKS)
             names[folder] = (name, kind)
-    rows = cli.check_folders(requests, ['keras2'], 120, 2)
+    rows = engines.check_folders(requests, ['keras2'], 120, 2)
     found = {names[folder]: {(r['task'], r['check']): r['verdict']
                              for r in rows_of if r.get('engine') == 'keras2'}
              for folder, rows_of in rows.items()}
@@ -77,8 +77,8 @@ def graded(tmp_path_factory):
     try:
         attacks = {os.path.join(FORGERS, name): list(cli.tasks.TASKS)
                    for name in MISTAKES}
-        for folder, rows_of in cli.check_folders(attacks, ['keras2'], 120,
-                                                 2).items():
+        for folder, rows_of in engines.check_folders(
+                attacks, ['keras2'], 120, 2).items():
             found[os.path.basename(folder), 'ungated'] = {
                 (r['task'], r['check']): r['verdict'] for r in rows_of
                 if r.get('engine') == 'keras2'}

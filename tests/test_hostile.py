@@ -27,7 +27,7 @@ import zipfile
 import pytest
 
 from conftest import KERAS_3, ROOT, TASKS
-from checker import cli, sandbox
+from checker import engines, sandbox
 
 # the suites run side by side: make check's and the batch's in the Keras 2
 # suite, the rest in the Keras 3 suite (which has the longer list)
@@ -47,7 +47,7 @@ LOOP_TIMEOUT = 8
 # the attacks a batch leaves to make check's test: on the runner's own
 # process and limits, not on the class
 BATCH_LEFT_OUT = ('loop', 'memory', 'big-file', 'exit-early', 'fake-print')
-LAYERS = cli.layers_for('keras2')
+LAYERS = engines.layers_for('keras2')
 # killing every process it sees is tried only where the sandbox scopes
 # signals (Landlock ABI 6) or gives the runner its own PID namespace
 SIGNALS_SAFE = LAYERS['landlock'] >= 6 or LAYERS['root']
@@ -254,8 +254,8 @@ def test_the_judge_does_not_run_files_that_reach_modules(arena):
     assert reaching >= set(folders) - {'symlink', 'loop', 'memory',
                                        'escapes'}, reaching
     name = sorted(reaching)[0]
-    rows = cli.check_folders({folders[name]: ['0-vanilla']}, ['keras2'],
-                             TIMEOUT, 1)[folders[name]]
+    rows = engines.check_folders({folders[name]: ['0-vanilla']},
+                                 ['keras2'], TIMEOUT, 1)[folders[name]]
     for row in rows:
         if row['engine']:
             assert row['verdict'] == 'fail', row
@@ -269,11 +269,11 @@ def test_make_check_gives_hostile_files_nothing(arena, monkeypatch):
     monkeypatch.setattr(static, 'reaching_in', lambda folder, task: [])
     folders = arena['folders']
     arena['graded'] = set(folders)
-    found = cli.check_folders({path: ['0-vanilla']
-                               for name, path in folders.items()
-                               if name != 'loop'}, ['keras2'], TIMEOUT, 1)
-    found.update(cli.check_folders({folders['loop']: ['0-vanilla']},
-                                   ['keras2'], LOOP_TIMEOUT, 1))
+    found = engines.check_folders({path: ['0-vanilla']
+                                   for name, path in folders.items()
+                                   if name != 'loop'}, ['keras2'], TIMEOUT, 1)
+    found.update(engines.check_folders({folders['loop']: ['0-vanilla']},
+                                       ['keras2'], LOOP_TIMEOUT, 1))
     for name, path in folders.items():
         rows = found[path]
         assert_files_only(name, rows)

@@ -1011,7 +1011,11 @@ def test_hostile_reports_are_graded_with_a_clean_table_and_their_score(
              '        out.write([l for l in f if l.startswith("VmHWM")]'
              '[0])\n'
              'atexit.register(peak)\n'
-             'from checker import cli\n'
+             # the report reaches numpy with __import__, which the judge
+             # does not run: the gate off here, as for a file that
+             # slipped past it (the report is what this test is about)
+             'from checker import cli, static\n'
+             'static.reaching_in = lambda folder, task: []\n'
              'cli.main(sys.argv[2:])\n', str(memory), str(folder),
              '--json', str(out), '--engines', 'keras2', '--tasks',
              '0-vanilla'], cwd=ROOT, capture_output=True, timeout=600)

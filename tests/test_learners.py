@@ -233,7 +233,7 @@ def verdicts():
         if not installed(venv):
             pytest.skip('no {} environment: make venv venv-keras3'.format(
                 venv))
-    from checker import cli
+    from checker import engines
     paths = {folder: os.path.join(LEARNERS, folder) for folder in FAILURES}
     # every file of every folder on the grader's engine, in two processes;
     # on Keras 3 the tasks KERAS3 names, in one process beside them
@@ -245,8 +245,8 @@ def verdicts():
     runs = [(keras2, 'keras2', 2), (keras3, 'keras3', 1)]
     with concurrent.futures.ThreadPoolExecutor(len(runs)) as pool:
         results = list(pool.map(
-            lambda run: cli.check_folders(run[0], [run[1]], cli.TIMEOUT,
-                                          run[2]),
+            lambda run: engines.check_folders(run[0], [run[1]],
+                                              engines.TIMEOUT, run[2]),
             runs))
     found = {}
     for result in results:

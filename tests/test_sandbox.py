@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from conftest import KERAS_3, ROOT
-from checker import protocol, sandbox
+from checker import engines, protocol, sandbox
 
 PYTHON = '/usr/bin/python3'
 LAYERS = sandbox.available([PYTHON])
@@ -247,10 +247,9 @@ def test_a_conversation_is_bounded():
 
 
 def test_reading_a_pipe_never_blocks_on_a_broken_frame():
-    from checker import cli
     read_end, write_end = os.pipe()
     frames, broken = [], []
-    reader = threading.Thread(target=cli.read_frames, args=(
+    reader = threading.Thread(target=engines.read_frames, args=(
         os.fdopen(read_end, 'rb'), frames, broken))
     reader.start()
     with os.fdopen(write_end, 'wb') as f:
@@ -293,7 +292,7 @@ def test_a_host_without_landlock_checks_ones_own_files_but_grades_no_class(
         cli.main([str(folder), '--engines', 'keras2', '--tasks',
                   '0-vanilla'])
     said = capsys.readouterr().out
-    if cli.interpreter('keras2'):
+    if engines.interpreter('keras2'):
         assert said.startswith('sandbox: none on this host (no Landlock): '
                                'the learner\'s code runs with this user\'s '
                                'files, network and processes in reach\n')
@@ -305,7 +304,7 @@ def test_a_host_without_landlock_checks_ones_own_files_but_grades_no_class(
     with pytest.raises(SystemExit) as stop:
         batch.main(args)
     said = capsys.readouterr().out
-    if cli.interpreter('keras2'):
+    if engines.interpreter('keras2'):
         assert stop.value.code == 2
         assert said.startswith('not graded: sandbox: none on this host')
         assert 'pass --unsandboxed to grade anyway' in said

@@ -25,7 +25,7 @@ import time
 import pytest
 
 from conftest import KERAS_3, ROOT
-from checker import sandbox
+from checker import engines, sandbox
 from test_hostile import alive
 
 PYTHON = '/usr/bin/python3'
@@ -568,17 +568,17 @@ def runners_keys():
 def test_make_check_shuts_every_side_door(box, tmp_path, monkeypatch):
     """The side-door folders graded by make check's checker as root:
     every door shut, every folder a result, nothing left behind."""
-    from checker import cli, static
+    from checker import static
     needs_engine()
     monkeypatch.setattr(static, 'reaching_in', lambda folder, task: [])
-    layers = cli.layers_for('keras2')
+    layers = engines.layers_for('keras2')
     token = '{:012d}'.format(int(time.time() * 1000) % 10 ** 12)
     listener = Listener(box)
     keys, sysv = runners_keys(), sysv_keys()
     folders = hostile_class(tmp_path, DOORS_FOLDERS, token, listener.path)
-    found = cli.check_folders({path: ['0-vanilla']
-                               for path in folders.values()},
-                              ['keras2'], TIMEOUT, 1, MEMORY)
+    found = engines.check_folders({path: ['0-vanilla']
+                                   for path in folders.values()},
+                                  ['keras2'], TIMEOUT, 1, MEMORY)
     said = {}
     for name, path in folders.items():
         # a result for every folder, whatever it did
@@ -598,8 +598,8 @@ def test_make_check_shuts_every_side_door(box, tmp_path, monkeypatch):
         counts = dict(word.split('=') for word in
                       message.split(' (at ')[0].split() if '=' in word)
         assert counts['depth'] == '1100'
-        assert int(counts['files']) < cli.SCRATCH_FILES
-        assert int(counts['bytes']) <= cli.SCRATCH_LIMIT
+        assert int(counts['files']) < engines.SCRATCH_FILES
+        assert int(counts['bytes']) <= engines.SCRATCH_LIMIT
     # nothing stays: no IPC object, no key, no process
     assert not {int(token[:8]) + n for n in range(3)} & sysv_keys() - sysv
     assert runners_keys() == keys
@@ -631,7 +631,7 @@ GRADE = '''
 import json, sys
 from checker import cli, static
 static.reaching_in = lambda folder, task: []
-found = cli.check_folders({path: ['0-vanilla'] for path in sys.argv[1:]},
+found = engines.check_folders({path: ['0-vanilla'] for path in sys.argv[1:]},
                           ['keras2'], 240, 1, 1000)
 print(json.dumps({path: [row for row in rows if row['check'] == 'builds']
                   for path, rows in found.items()}))
@@ -643,13 +643,12 @@ def test_an_unprivileged_grader_shuts_the_side_doors(box):
     """The same folders graded by nobody (the checkout and its
     environment opened to it in a mount namespace of the test's): the
     runner's user namespace shuts the same doors."""
-    from checker import cli
     needs_engine()
     if os.geteuid() != 0:
         pytest.skip('needs root (to run the grader as nobody)')
-    python = cli.interpreter('keras2')
-    opened = [ROOT, cli.environment_folder('keras2'), cli.mnist_folder(),
-              cli.interpreter_prefix(python)]
+    python = engines.interpreter('keras2')
+    opened = [ROOT, engines.environment_folder('keras2'),
+              engines.mnist_folder(), engines.interpreter_prefix(python)]
     unreadable = [path for path in opened + [python]
                   if not sandbox.readable_itself(path, *NOBODY[1:])]
     if unreadable:

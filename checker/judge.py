@@ -552,6 +552,11 @@ def verdicts(task, read, drawn, problem=None):
         if check == 'imports_cleanly':
             decided[check] = import_outcome(found, printed, ended, frames,
                                             problem)
+            if decided[check]['verdict'] == 'fail' and found.get(
+                    check, {}).get('verdict') != 'pass':
+                # the file did not import where the models are built:
+                # nothing after it ran
+                missing = check
         elif check == 'seeded_value':
             decided[check] = outcome_result(check, seeded_value(
                 task, main_lines(printed['main'])))

@@ -629,10 +629,10 @@ os.execv(sys.argv[3], sys.argv[3:])
 # given; prints the builds check of each and the sandbox line
 GRADE = '''
 import json, sys
-from checker import cli, static
+from checker import cli, engines, static
 static.reaching_in = lambda folder, task: []
 found = engines.check_folders({path: ['0-vanilla'] for path in sys.argv[1:]},
-                          ['keras2'], 240, 1, 1000)
+                              ['keras2'], 240, 1, 1000)
 print(json.dumps({path: [row for row in rows if row['check'] == 'builds']
                   for path, rows in found.items()}))
 print(cli.sandbox_line(['keras2'], 240)[0])

@@ -552,8 +552,8 @@ def verdicts(task, read, drawn, problem=None):
         if check == 'imports_cleanly':
             decided[check] = import_outcome(found, printed, ended, frames,
                                             problem)
-            if decided[check]['verdict'] == 'fail' and found.get(
-                    check, {}).get('verdict') != 'pass':
+            if decided[check]['verdict'] == 'fail' and 'builds' not in \
+                    found:
                 # the file did not import where the models are built:
                 # nothing after it ran
                 missing = check

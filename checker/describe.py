@@ -276,7 +276,8 @@ def evidence(task, models, challenge):
     seeds = [int(seed) for seed in challenge['seeds:' + task]]
     gradients(encoder, x, seeds[0], held['encoder'], arrays, 'encoder')
     gradients(decoder, z, seeds[1], held['decoder'], arrays, 'decoder')
-    draws = np.repeat(x[:DRAWN_IMAGES], DRAWS, axis=0)
+    draws = np.repeat(x[:protocol.DRAWN_IMAGES], protocol.DRAWS,
+                      axis=0)
     for name, model, given in (('encoder_again', encoder, x),
                                ('auto', auto, x),
                                ('draws', encoder, draws)):
@@ -313,7 +314,3 @@ def send_evidence(probe, task, seen, challenge):
         probe.write(kind='models', error=crash_text(error))
         return
     probe.write(arrays, kind='models', **fields)
-
-
-# the VAE's z drawn anew many times for a few of the challenge's images
-DRAWN_IMAGES, DRAWS = 4, 128

@@ -360,8 +360,8 @@ def seeded_value(task, lines):
 
 def claims(task, frames):
     """Returns {check: result} of the runner's well-formed claims (the
-    first one of each check), the models' frame and the printed lines."""
-    found, models, lines = {}, None, None
+    first one of each check) and the models' frame."""
+    found, models = {}, None
     for frame in frames:
         header = frame['header']
         kind = header.get('kind')
@@ -373,11 +373,7 @@ def claims(task, frames):
                 text(header.get('message')), text(header.get('hint')))
         elif kind == 'models' and models is None:
             models = frame
-        elif kind == 'lines' and lines is None and isinstance(
-                header.get('lines'), list) and all(
-                    isinstance(line, str) for line in header['lines']):
-            lines = [text(line) for line in header['lines'][:200]]
-    return found, models, lines
+    return found, models
 
 
 def outcome_result(check, outcome):
@@ -533,7 +529,7 @@ def verdicts(task, read, drawn, problem=None):
     challenge, problem what happened to the runner if it stopped during
     the job."""
     printed, ended, frames = observed(read)
-    found, models, _ = claims(task, frames)
+    found, models = claims(task, frames)
     decided, missing = {}, None
     facts = None
     for check in tasks.engine_checks(task):

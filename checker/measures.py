@@ -14,8 +14,8 @@ import numpy as np
 
 from aelib import datasets
 from checker import protocol, spec, tasks
-from checker.recompute import (Unverified, checked, forward, malformed, text,
-                               weight_names)
+from checker.recompute import (Unverified, checked, close, forward, malformed,
+                               text, weight_names)
 
 # Keras's clipping of probabilities, in float32 as its engines do it
 EPSILON = float(np.float32(1e-7))
@@ -258,6 +258,15 @@ def vae_outputs_problem(facts):
     if len(draws or []) != 3:
         return 'no draws of z were reported: the grader measures the ' \
             'sampling itself'
+    for role in ('mean', 'log_var'):
+        given, mine = draws[roles[role]], facts['code'][roles[role]]
+        count = len(given) // protocol.DRAWN_IMAGES
+        if mine is None or len(given) != count * protocol.DRAWN_IMAGES or \
+                not count or not close(np.repeat(
+                    mine[:protocol.DRAWN_IMAGES], count, axis=0), given):
+            return 'the draws of z reported are not of the mean and the ' \
+                'log variance the encoder\'s layers give for the ' \
+                'grader\'s images'
     return sampling_veto(facts)
 
 
@@ -447,7 +456,8 @@ def sampling_veto(facts):
     return 'z drawn {} times for each of {} of the grader\'s images: (z - ' \
         'mean) / exp(log_var / 2) has mean {:.2f} and standard deviation ' \
         '{:.2f}; z = mean + exp(log_var / 2) * epsilon, epsilon from N(0, ' \
-        '1)'.format(len(z) // 4, 4, centre, spread)
+        '1)'.format(len(z) // protocol.DRAWN_IMAGES,
+                    protocol.DRAWN_IMAGES, centre, spread)
 
 
 def variants_veto(task, frames, drawn):

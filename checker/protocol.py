@@ -163,6 +163,10 @@ def projection(seed, number, shape):
         shape).astype(np.float32)
 
 
+# the VAE's z drawn anew many times for a few of the challenge's images
+DRAWN_IMAGES, DRAWS = 4, 128
+
+
 def loss_inputs(x):
     """Returns the probabilities the runner gives auto's loss function
     beside the challenge's images x (the images in reverse order, kept

@@ -26,7 +26,7 @@ import pytest
 
 from conftest import KERAS_3, ROOT
 from checker import engines, sandbox
-from test_hostile import alive
+from test_hostile import alive, ungated
 
 PYTHON = '/usr/bin/python3'
 NOBODY = ('nobody', 65534, 65534)
@@ -495,12 +495,7 @@ SIDE_DOORS = os.path.join(ROOT, 'tests', 'hostile', 'side-doors')
 # os, ctypes and socket with __import__), so they switch that gate off in
 # the judge's processes (never in the runner's), as a file that slips past
 # it would be run. In a judge started as a process of its own: through
-# this sitecustomize, on PYTHONPATH (the runner's environment has none)
-UNGATED = '''import sys
-sys.path.insert(0, {!r})
-import checker.static
-checker.static.reaching_in = lambda folder, task: []
-'''.format(ROOT)
+# test_hostile.ungated's sitecustomize
 DOORS_FOLDERS = ('socket-pair', 'ipc', 'keyring', 'proc', 'scratch-flood',
                  'shared-memory')
 # a task's time limit in the graded tests, and the memory limit of make
@@ -726,16 +721,13 @@ def test_a_classmate_beside_hogs_keeps_every_point(tmp_path):
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
     out = tmp_path / 'grades'
-    ungated = tmp_path / 'ungated'
-    ungated.mkdir()
-    (ungated / 'sitecustomize.py').write_text(UNGATED)
     try:
         done = subprocess.run(
             [sys.executable, '-m', 'checker', '--batch', str(classroom),
              '--out', str(out), '--jobs', '2', '--timeout', str(TIMEOUT),
              '--engines', 'keras2'],
             cwd=ROOT, capture_output=True, text=True, timeout=900,
-            env=dict(os.environ, PYTHONPATH=str(ungated)))
+            env=ungated(tmp_path / 'ungated'))
     finally:
         grading.set()
         watcher.join()

@@ -555,8 +555,9 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                                                  voided[folder, task])
                                    for check in tasks.engine_checks(task)]
                     elif ((folder, task), engine) in futures:
-                        results = engine_results(
-                            futures[(folder, task), engine], (folder, task))
+                        results = judge.printed_by(engine_results(
+                            futures[(folder, task), engine], (folder, task)),
+                            task, static.prints_in(folder, task))
                     else:
                         results = [static.result(check, 'skip', 'skipped: '
                                                  'waits on exists, which '

@@ -38,6 +38,7 @@ from checker.measures import (compiled_problem, first_printed, main_lines,
                               variants_veto)
 from checker.recompute import (ATOL, FORWARD_LIMIT, LARGEST_VALUE, LOCK,
                                MOST_DRAWS, MOST_OUTPUTS, Misbuilt, NUMBERS,
+                               Unnamed,
                                Unverified, WEIGHTS_LIMIT, beyond, checked,
                                close, forward, malformed, not_recomputed, text,
                                weight_names)
@@ -265,7 +266,8 @@ def degenerate(model, arrays, name):
         kernel = arrays.get(weight)
         if number == 0 and isinstance(kernel, np.ndarray) and \
                 kernel.size > 1 and kernel.dtype.kind in NUMBERS and \
-                any(k in layer['kinds'] for k in ('Dense', 'Conv2D')) and \
+                any(k in layer['kinds'] for k in ('Dense', 'Conv2D',
+                                                  'Conv2DTranspose')) and \
                 float(np.max(kernel)) == float(np.min(kernel)):
             raise Unverified('{}: every weight of its kernel is {:g}; give '
                              'its layers Keras\'s default initializers'
@@ -339,6 +341,28 @@ def structure(task, facts):
             'auto must be the decoder applied to the encoder\'s ' \
             'output'.format(float(np.max(np.abs(auto[0] - chained))))
     return None
+
+
+def unnamed_structure(task, frame, decided):
+    """The structure verdict where builds failed on a layer the grader
+    does not recompute: the differences the descriptions show (the
+    unnamed layer among them), or a skip where they show none."""
+    try:
+        names = ('encoder', 'decoder', 'auto')
+        models = [frame['header'].get(name) for name in names]
+        for name, model in zip(names, models):
+            malformed(model, name)
+        problems = checked(spec.STRUCTURE[task], models,
+                           *tasks.MAIN_ARGS[task][:3])
+    except Unverified:
+        problems = []
+    if not problems:
+        return static.result('structure', 'skip', 'skipped: waits on '
+                             'builds, which failed')
+    decided['builds'] = dict(decided['builds'], message=decided['builds'][
+        'message'] + ' (see structure below)')
+    return static.result('structure', 'fail', '; '.join(spec.merged(
+        problems)))
 
 
 def seeded_value(task, lines):
@@ -469,6 +493,42 @@ def main_outcome(task, found, printed, ended, problem):
         task, main_lines(printed['main'])))
 
 
+def printed_by(results, task, prints):
+    """Returns results with what the learner's processes printed said to
+    come from the prints of the learner's file in functions Keras calls
+    while it fits or uses the models (prints: static.prints(), [(line,
+    function)]), where there are any: quiet's output while the models
+    were built and used, and main_output's lines beyond the main's."""
+    if not prints:
+        return results
+    where = ', '.join('the print at {}.py:{} in {}'.format(
+        task, line, function) for line, function in prints[:3])
+
+    def told(result):
+        """The result, its message naming the prints."""
+        message = result['message']
+        if result['verdict'] != 'fail':
+            return result
+        if result['check'] == 'quiet' and message.startswith(
+                'prints while building: '):
+            return dict(result, message='prints while the models are built '
+                        'and used: {}, from {}, which Keras calls while it '
+                        'fits or uses them; the checker compares what the '
+                        'main prints, so the file must print nothing'.format(
+                            message[len('prints while building: '):].split(
+                                '; autoencoder() must')[0], where))
+        if result['check'] == 'main_output' and message.startswith(
+                'the main printed'):
+            # (not what autoencoder() printed, as the remark that it
+            # follows from quiet says: the prints named instead)
+            return dict(result, message=message.split(
+                ' (this follows from the quiet failure above')[0] +
+                ' (the main\'s other lines come from {}: leave them '
+                'out)'.format(where))
+        return result
+    return [told(result) for result in results]
+
+
 # the checks the judge decides from its own measures once the models are
 # verified (the runner's failure, where it reports one, names the cause)
 MEASURED = {
@@ -531,9 +591,15 @@ def verdicts(task, read, drawn, problem=None):
     printed, ended, frames = observed(read)
     found, models = claims(task, frames)
     decided, missing = {}, None
-    facts = None
+    facts = unnamed = None
     for check in tasks.engine_checks(task):
         needed = tasks.NEEDS.get(check, 'builds')
+        if check == 'structure' and unnamed is not None:
+            # a layer the grader does not recompute: the structure's
+            # whole difference, read from the descriptions alone, fails
+            # (it never passes on what the grader could not verify)
+            decided[check] = unnamed_structure(task, unnamed, decided)
+            continue
         if missing is not None:
             decided[check] = static.result(check, 'skip', 'skipped: waits '
                                            'on {}, which failed'.format(
@@ -576,6 +642,8 @@ def verdicts(task, read, drawn, problem=None):
             except Misbuilt as error:
                 decided[check] = static.result(check, 'fail', str(error),
                                                error.hint)
+                if isinstance(error, Unnamed):
+                    unnamed = models
             except Unverified as error:
                 decided[check] = static.result(
                     check, 'fail', 'the models could not be checked: {}'
@@ -598,8 +666,19 @@ def verdicts(task, read, drawn, problem=None):
                 check, 'fail', 'the grader has no measure of its own for '
                 'this check')
     same_errors(decided)
-    # failures that follow from one above say so
-    for cause, checks, why in (('structure', ('trains', 'main_output'), ''),
+    # failures that follow from one above say so: a structure failure
+    # causes the fit's and the main's only where the models take or give
+    # shapes other than the specification's (the main's fit x -> x, its
+    # unpacking of the encoder's outputs)
+    try:
+        reshaped = facts is not None and bool(checked(
+            spec.check_shapes, dict(zip(('encoder', 'decoder', 'auto'),
+                                        facts['models'])),
+            spec.interface(task, *tasks.MAIN_ARGS[task][:3])))
+    except Unverified:
+        reshaped = False
+    for cause, checks, why in (('structure', ('trains', 'main_output') if
+                                reshaped else (), ''),
                                ('vae_outputs', ('trains',), ''),
                                ('quiet', ('main_output',), ': what '
                                 'autoencoder() prints comes first')):

@@ -428,8 +428,10 @@ def trains_problem(task, facts, evidence):
 
 def main_lines(printed):
     """Returns the lines the main printed on stdout, Keras's progress
-    lines left out."""
-    return [line.rstrip() for line in printed.splitlines()
+    lines (and the backspaces its progress bar rubs out with) left out."""
+    lines = (line.replace('\b', '').rstrip()
+             for line in printed.splitlines())
+    return [line for line in lines
             if line.strip() and not spec.KERAS_LINE.search(line)][:200]
 
 
@@ -448,6 +450,8 @@ def sampling_veto(facts):
     z, mean, log_var = (draws[roles[role]] for role in spec.ROLES)
     if not z.shape == mean.shape == log_var.shape:
         return 'z, the mean and the log variance differ in shape'
+    if spec.one_epsilon(z, mean):
+        return spec.ONE_EPSILON
     with np.errstate(all='ignore'):
         scaled = (z - mean) / np.exp(log_var / 2)
     centre, spread = float(np.mean(scaled)), float(np.std(scaled))

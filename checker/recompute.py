@@ -1,21 +1,23 @@
 """The judge's own computation of a learner's models, in numpy, from the
 descriptions and weights a runner reports (checker.describe): every layer
-the judge recomputes (Dense, Conv2D, MaxPooling2D, UpSampling2D, and
-Activation, ReLU, LeakyReLU, Flatten, Reshape, Dropout, BatchNormalization
-around them), the forward pass through a model's graph (forward), and the
-refusal of what it cannot or will not compute (Unverified).
+the judge recomputes (Dense, Conv2D, Conv2DTranspose, MaxPooling2D,
+UpSampling2D, Cropping2D, ZeroPadding2D, and Activation, ReLU, LeakyReLU,
+Flatten, Reshape, Dropout, BatchNormalization around them), the forward
+pass through a model's graph (forward), and the refusal of what it cannot
+or will not compute (Unverified).
 
 Nothing a report holds can crash it, flood it or make it hang: every
 description is checked whole before it is used (malformed(): its form, its
 sizes, references only to calls before them, so no cycle, a bounded
 nesting), every number of a layer's configuration before it is used
-(count(), pair(), real(): strides, pool sizes, kernel sizes, units, axes,
-epsilon, activations, each failure naming the layer), every array against
-the shape the description gives before it is converted (weights()); one
-forward pass computes at most LARGEST_VALUE numbers in one value,
-FORWARD_LIMIT in all, WORK_LIMIT multiply-adds and CALLS_LIMIT calls of
-layers, by plain slicing (no as_strided). What goes beyond is an
-Unverified that says so, never an exception of another kind.
+(count(), pair(), real(), margins(): strides, pool sizes, kernel sizes,
+units, axes, epsilon, activations, croppings and paddings, each failure
+naming the layer), every array against the shape the description gives
+before it is converted (weights()); one forward pass computes at most
+LARGEST_VALUE numbers in one value, FORWARD_LIMIT in all, WORK_LIMIT
+multiply-adds and CALLS_LIMIT calls of layers, by plain slicing (no
+as_strided). What goes beyond is an Unverified that says so, never an
+exception of another kind.
 """
 import math
 import threading
@@ -29,9 +31,10 @@ LONGEST = 2000
 # against float64 numpy)
 RTOL, ATOL = 1e-3, 1e-4
 # the layers the judge recomputes
-RECOMPUTED = ('Dense', 'Conv2D', 'MaxPooling2D', 'UpSampling2D',
-              'Activation', 'ReLU', 'LeakyReLU', 'Flatten', 'Reshape',
-              'Dropout', 'BatchNormalization', 'InputLayer')
+RECOMPUTED = ('Dense', 'Conv2D', 'Conv2DTranspose', 'MaxPooling2D',
+              'UpSampling2D', 'Cropping2D', 'ZeroPadding2D', 'Activation',
+              'ReLU', 'LeakyReLU', 'Flatten', 'Reshape', 'Dropout',
+              'BatchNormalization', 'InputLayer')
 
 
 # the most numbers one value of the judge's forward pass may hold, all the
@@ -156,6 +159,22 @@ def flag(value, where, what):
         raise Unverified('{}: {} {}, where the grader reads true or '
                          'false'.format(where, what, shown(value)))
     return value
+
+
+def margins(value, where, what):
+    """Returns ((top, bottom), (left, right)), integers of at least 0 a
+    description gives as what, nested as Keras's get_config() gives a
+    Cropping2D's cropping or a ZeroPadding2D's padding (the one integer or
+    the flat pair Keras's constructors take, which get_config() nests, are
+    refused)."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or not all(
+            isinstance(side, (list, tuple)) and len(side) == 2
+            for side in value):
+        raise Unverified('{}: {} {}, where the grader reads ((top, '
+                         'bottom), (left, right))'.format(where, what,
+                                                          shown(value)))
+    return tuple(tuple(count(size, where, what, 0) for size in side)
+                 for side in value)
 
 
 def choice(value, where, what, allowed):
@@ -356,8 +375,10 @@ def window(x, row, column, stride, out):
              column:column + stride[1] * (out[1] - 1) + 1:stride[1], :]
 
 
-def conv2d(layer, x, arrays, where, budget):
-    """Keras's Conv2D, channels last."""
+def convolution(layer, x, where):
+    """Returns the filters, kernel size, strides and use_bias of a
+    convolution's configuration (Conv2D's or Conv2DTranspose's) on images
+    x; refuses all but channels-last, undilated, ungrouped ones."""
     config = layer['config']
     if config.get('data_format', 'channels_last') != 'channels_last' or \
             config.get('dilation_rate', [1, 1]) not in ([1, 1], 1) or \
@@ -372,6 +393,12 @@ def conv2d(layer, x, arrays, where, budget):
                   LARGEST_STEP)
     use_bias = flag(config.get('use_bias', True), where, 'use_bias')
     guard(kernel + (x.shape[3], filters), where)
+    return filters, kernel, stride, use_bias
+
+
+def conv2d(layer, x, arrays, where, budget):
+    """Keras's Conv2D, channels last."""
+    filters, kernel, stride, use_bias = convolution(layer, x, where)
     found = weights(layer, arrays, [kernel + (x.shape[3], filters)] + (
         [(filters,)] if use_bias else []), where)
     x, out = windowed(layer, x, kernel, stride, where)
@@ -385,6 +412,56 @@ def conv2d(layer, x, arrays, where, budget):
                                   found[0][row, column], axes=([3], [0]))
     if use_bias:
         total += found[1]
+    return activate(layer, total, where)
+
+
+def conv_transpose(layer, x, arrays, where, budget):
+    """Keras's Conv2DTranspose, channels last, without output_padding, as
+    tf.nn.conv2d_transpose computes it (the gradient of a Conv2D): each
+    pixel of x adds its channels times the kernel (height, width, filters,
+    channels) at stride apart, into a whole of (size - 1) * stride +
+    kernel rows and columns; 'valid' keeps the first size * stride +
+    max(kernel - stride, 0) of them, 'same' the size * stride after the
+    first max(kernel - stride, 0) // 2, zeros past the whole where the
+    kernel is smaller than the stride."""
+    filters, kernel, stride, use_bias = convolution(layer, x, where)
+    config = layer['config']
+    if config.get('output_padding') is not None:
+        raise Unverified('{}: output_padding {}, where the grader '
+                         'recomputes transposed convolutions without it'
+                         .format(where, shown(config['output_padding'])))
+    padding = choice(config.get('padding', 'valid'), where, 'padding',
+                     ('valid', 'same'))
+    if kernel[0] * kernel[1] > LARGEST_WINDOW:
+        raise Unverified('{}: a window of {} by {}, beyond what the grader '
+                         'recomputes'.format(where, *kernel))
+    if min(x.shape[1:]) < 1:
+        raise Unverified('{}: inputs of shape {}, with nothing to '
+                         'enlarge'.format(where, x.shape))
+    size = x.shape[1:3]
+    excess = [max(k - s, 0) for k, s in zip(kernel, stride)]
+    if padding == 'valid':
+        start = (0, 0)
+        out = tuple(n * s + e for n, s, e in zip(size, stride, excess))
+    else:
+        start = tuple(e // 2 for e in excess)
+        out = tuple(n * s for n, s in zip(size, stride))
+    whole = tuple(max((n - 1) * s + k, b + o) for n, s, k, b, o in zip(
+        size, stride, kernel, start, out))
+    guard((x.shape[0],) + whole + (filters,), where)
+    found = weights(layer, arrays, [kernel + (filters, x.shape[3])] + (
+        [(filters,)] if use_bias else []), where)
+    budget.spend(where, work=x.shape[0] * size[0] * size[1] * kernel[0] *
+                 kernel[1] * x.shape[3] * filters)
+    total = np.zeros((x.shape[0],) + whole + (filters,))
+    for row in range(kernel[0]):
+        for column in range(kernel[1]):
+            part = window(total, row, column, stride, size)
+            part += np.tensordot(x, found[0][row, column], axes=([3], [1]))
+    total = total[:, start[0]:start[0] + out[0],
+                  start[1]:start[1] + out[1], :]
+    if use_bias:
+        total = total + found[1]
     return activate(layer, total, where)
 
 
@@ -424,6 +501,40 @@ def up_sample(layer, x, where):
     guard((x.shape[0], x.shape[1] * size[0], x.shape[2] * size[1],
            x.shape[3]), where)
     return np.repeat(np.repeat(x, size[0], axis=1), size[1], axis=2)
+
+
+def crop(layer, x, where):
+    """Keras's Cropping2D, channels last: its cropping ((top, bottom),
+    (left, right)) taken off the images, leaving at least one row and one
+    column."""
+    if layer['config'].get('data_format', 'channels_last') != \
+            'channels_last':
+        raise Unverified('{}: only channels-last cropping of images is '
+                         'recomputed'.format(where))
+    images(x, where)
+    (top, bottom), (left, right) = margins(layer['config'].get('cropping'),
+                                           where, 'cropping')
+    height, width = x.shape[1] - top - bottom, x.shape[2] - left - right
+    if height < 1 or width < 1:
+        raise Unverified('{}: a cropping of {} leaving nothing of its '
+                         'input {}'.format(where, (
+                             (top, bottom), (left, right)), x.shape))
+    return x[:, top:top + height, left:left + width, :]
+
+
+def zero_pad(layer, x, where):
+    """Keras's ZeroPadding2D, channels last: zeros around the images, as
+    its padding ((top, bottom), (left, right)) gives them."""
+    if layer['config'].get('data_format', 'channels_last') != \
+            'channels_last':
+        raise Unverified('{}: only channels-last padding of images is '
+                         'recomputed'.format(where))
+    images(x, where)
+    (top, bottom), (left, right) = margins(layer['config'].get('padding'),
+                                           where, 'padding')
+    guard((x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right,
+           x.shape[3]), where)
+    return np.pad(x, [(0, 0), (top, bottom), (left, right), (0, 0)])
 
 
 def batch_norm(layer, x, arrays, where):
@@ -467,7 +578,8 @@ def relu_layer(layer, x, where='the layer'):
 def reshape(layer, x, where):
     """Keras's Reshape: to the target shape (one size of -1 at most)."""
     target = layer['config'].get('target_shape')
-    if not isinstance(target, list) or len(target) > MOST_DIMENSIONS or \
+    if not isinstance(target, (list, tuple)) or \
+            len(target) > MOST_DIMENSIONS or \
             not all(type(size) is int and (size >= 1 or size == -1)
                     for size in target) or target.count(-1) > 1:
         raise Unverified('{}: a target shape {}, where the grader reads up '
@@ -507,12 +619,19 @@ def run_layer(layer, inputs, arrays, where, budget=None):
             [(units,)] if use_bias else []), where)
         out = x @ found[0] + (found[1] if use_bias else 0.)
         return [activate(layer, out, where)]
+    # before Conv2D: Keras 2's Conv2DTranspose derives from Conv2D
+    if 'Conv2DTranspose' in kinds:
+        return [conv_transpose(layer, x, arrays, where, budget)]
     if 'Conv2D' in kinds:
         return [conv2d(layer, x, arrays, where, budget)]
     if 'MaxPooling2D' in kinds:
         return [max_pool(layer, x, where, budget)]
     if 'UpSampling2D' in kinds:
         return [up_sample(layer, x, where)]
+    if 'Cropping2D' in kinds:
+        return [crop(layer, x, where)]
+    if 'ZeroPadding2D' in kinds:
+        return [zero_pad(layer, x, where)]
     if 'BatchNormalization' in kinds:
         return [batch_norm(layer, x, arrays, where)]
     if 'ReLU' in kinds or 'LeakyReLU' in kinds:
@@ -593,11 +712,17 @@ INSTEAD = {'Conv2DTranspose': 'the specification\'s decoder enlarges with '
                      'own'}
 
 
+class Unnamed(Misbuilt):
+    """A model holds a layer the judge does not recompute (and the
+    specification does not name): the structure check names it, with
+    every other difference, from the models' descriptions alone."""
+
+
 def beyond(task, model, name):
-    """Raises Misbuilt naming the first layer of model the judge does not
+    """Raises Unnamed naming the first layer of model the judge does not
     recompute, with what to use instead."""
     where, layer = first_beyond(model, name)
-    raise Misbuilt(
+    raise Unnamed(
         '{}: a layer the specification does not name, which the grader '
         'does not recompute'.format(where or 'the {}'.format(name)),
         INSTEAD.get(layer.get('class'), 'build the models from the layers '

@@ -12,6 +12,8 @@ a model is {'class', 'site', 'inputs': [shape], 'outputs': [shape],
 an engine."""
 import re
 
+from checker import align
+
 
 RELU_RULE = 'every layer but the decoder\'s last is relu'
 SIGMOID_RULE = 'the decoder\'s last layer is sigmoid'
@@ -38,16 +40,8 @@ def shape_of(shapes):
     return [tuple(shape) for shape in shapes or []]
 
 
-def site(thing):
-    """Returns ' at FILE:LINE' where the learner's file made thing, or ''."""
-    return ' at ' + thing['site'] if thing.get('site') else ''
-
-
-def where(model, index, layer):
-    """Returns 'encoder layer 3 (Dense at 0-vanilla.py:25)': how a message
-    names a layer."""
-    return '{} layer {} ({}{})'.format(model, index, layer['class'],
-                                       site(layer))
+# how a message names a layer and the line that made it
+site, where = align.site, align.where
 
 
 def check_shapes(models, expected):
@@ -56,7 +50,8 @@ def check_shapes(models, expected):
     problems = []
     for name, model in models.items():
         inputs, outputs = expected[name]
-        found = (shape_of(model['inputs']), shape_of(model['outputs']))
+        found = (shape_of(model.get('inputs')),
+                 shape_of(model.get('outputs')))
         if found != (inputs, outputs):
             problems.append('{}: inputs {} and outputs {}; the '
                             'specification gives {} and {}'.format(
@@ -64,25 +59,44 @@ def check_shapes(models, expected):
     return problems
 
 
-def check_dense_stack(name, model, units, activations):
-    """Returns each way model's layers are not Dense layers of these units
-    and activations (each but a sigmoid last one relu)."""
-    found = layers(model)
-    problems = ['{}: expected only Dense layers'.format(
-        where(name, index, layer)) for index, layer in enumerate(found, 1)
-        if not kind(layer, 'Dense')]
-    dense = [layer for layer in found if kind(layer, 'Dense')]
-    if [layer['config']['units'] for layer in dense] != units:
-        problems.append('{}: Dense units {}; expected {}'.format(
-            name, [layer['config']['units'] for layer in dense], units))
-    if len(dense) == len(units):
-        for layer, wanted in zip(dense, activations):
+def dense_slots(units, activations):
+    """Returns the specification's Dense layers of these units and
+    activations (each but a sigmoid last one relu), as slots."""
+    def differences(count, wanted):
+        """How a Dense layer differs from count units and activation
+        wanted."""
+        def found(layer):
+            """[(setting, what)] of the layer."""
+            problems = []
+            if layer['config'].get('units') != count:
+                problems.append(('count', '{} units; expected {}'.format(
+                    shown(layer['config'].get('units')), count)))
             if activation(layer) != wanted:
-                problems.append('{}: activation {!r}; {}'.format(
-                    where(name, found.index(layer) + 1, layer),
-                    activation(layer),
-                    SIGMOID_RULE if wanted == 'sigmoid' else RELU_RULE))
-    return problems
+                problems.append(('activation', 'activation {!r}; {}'.format(
+                    activation(layer), SIGMOID_RULE if wanted == 'sigmoid'
+                    else RELU_RULE)))
+            return problems
+        return found
+    return [align.slot('Dense', 'Dense({}, {})'.format(count, wanted),
+                       differences(count, wanted), count,
+                       lambda layer: layer['config'].get('units'))
+            for count, wanted in zip(units, activations)]
+
+
+def check_dense_stack(name, model, units, activations, whole):
+    """Returns each way model's layers are not Dense layers of these units
+    and activations (each but a sigmoid last one relu), the whole
+    difference at once (checker.align); whole: how the specification's
+    model is told."""
+    return align.difference(
+        name, layers(model), dense_slots(units, activations), whole,
+        lambda counts, wanted, where: '{}: Dense units {}; expected {}{}'
+        .format(name, counts, wanted, where and ' (Dense' + where + ')'))
+
+
+def shown(value):
+    """Returns a setting of a description as a message quotes it."""
+    return repr(value)[:40]
 
 
 def dense(models, input_dims, hidden_layers, latent_dims, roles=None):
@@ -91,122 +105,153 @@ def dense(models, input_dims, hidden_layers, latent_dims, roles=None):
     sigmoid output."""
     encoder, decoder, auto = models
     hidden = list(hidden_layers)
-    problems = check_dense_stack('encoder', encoder, hidden + [latent_dims],
-                                 ['relu'] * (len(hidden) + 1))
-    problems += check_dense_stack('decoder', decoder,
-                                  hidden[::-1] + [input_dims],
-                                  ['relu'] * len(hidden) + ['sigmoid'])
+    problems = check_dense_stack(
+        'encoder', encoder, hidden + [latent_dims],
+        ['relu'] * (len(hidden) + 1), 'Dense layers of hidden_layers {} '
+        'then latent_dims {}'.format(hidden, latent_dims))
+    problems += check_dense_stack(
+        'decoder', decoder, hidden[::-1] + [input_dims],
+        ['relu'] * len(hidden) + ['sigmoid'], 'Dense layers of '
+        'hidden_layers reversed, {}, then input_dims {}'.format(
+            hidden[::-1], input_dims))
     named = {problem.split()[0].rstrip(':') for problem in problems}
     return problems + [problem for problem in check_shapes(
         {'encoder': encoder, 'decoder': decoder, 'auto': auto},
-        {'encoder': ([(None, input_dims)], [(None, latent_dims)]),
-         'decoder': ([(None, latent_dims)], [(None, input_dims)]),
-         'auto': ([(None, input_dims)], [(None, input_dims)])})
+        interface('0-vanilla', input_dims, hidden_layers, latent_dims))
         if problem.split()[0].rstrip(':') not in named]
 
 
-def conv_layer(name, index, layer, filters, padding, act, rule):
-    """Returns how a Conv2D layer differs from filters, a 3x3 kernel,
-    padding and activation act."""
-    if not kind(layer, 'Conv2D'):
-        return ['{}: expected Conv2D'.format(where(name, index, layer))]
-    config = layer['config']
-    problems = []
-    if config['filters'] != filters:
-        problems.append('{}: {} filters; expected {}'.format(
-            where(name, index, layer), config['filters'], filters))
-    if tuple(config['kernel_size']) != (3, 3):
-        problems.append('{}: kernel {}; every convolution is 3x3'.format(
-            where(name, index, layer), tuple(config['kernel_size'])))
-    if padding and config['padding'] != padding:
-        problems.append('{}: padding {!r}; {}'.format(
-            where(name, index, layer), config['padding'],
-            'the decoder\'s second-to-last convolution uses valid padding'
-            if padding == 'valid' else 'the other convolutions use same '
-            'padding'))
-    if activation(layer) != act:
-        problems.append('{}: activation {!r}; {}'.format(
-            where(name, index, layer), activation(layer), rule))
-    return problems
+def interface(task, input_dims, layers, latent_dims):
+    """Returns the shapes of the specification's models' inputs and
+    outputs for these arguments: {name: (inputs, outputs)}."""
+    if task == '2-convolutional':
+        input_dims, latent_dims = tuple(input_dims), tuple(latent_dims)
+        output = decoded_shape(latent_dims, len(layers), input_dims[-1])
+        return {'encoder': ([(None,) + input_dims], [(None,) + latent_dims]),
+                'decoder': ([(None,) + latent_dims], [(None,) + output]),
+                'auto': ([(None,) + input_dims], [(None,) + output])}
+    return {'encoder': ([(None, input_dims)], [(None, latent_dims)] * (
+        3 if task == '3-variational' else 1)),
+            'decoder': ([(None, latent_dims)], [(None, input_dims)]),
+            'auto': ([(None, input_dims)], [(None, input_dims)])}
 
 
-def resize_layer(name, index, layer, wanted):
-    """Returns how a layer differs from a 2x2 kind (MaxPooling2D or
-    UpSampling2D)."""
-    if not kind(layer, wanted):
-        return ['{}: expected {}'.format(where(name, index, layer), wanted)]
-    size = tuple(layer['config']['pool_size' if wanted == 'MaxPooling2D'
-                                 else 'size'])
-    if size != (2, 2):
-        return ['{}: size {}; expected (2, 2)'.format(
-            where(name, index, layer), size)]
-    return []
+def conv_slot(filters, padding, act, rule, counted=True):
+    """Returns the specification's Conv2D of filters, a 3x3 kernel,
+    padding and activation act (rule: the sentence an activation other
+    than act breaks), as a slot; counted: whether its filters are one of
+    the sequence the decoder's filters are told as."""
+    def differences(layer):
+        """[(setting, what)] of a Conv2D layer."""
+        config = layer['config']
+        problems = []
+        if config.get('filters') != filters:
+            problems.append(('count' if counted else 'filters',
+                             '{} filters; expected {}{}'.format(
+                                 shown(config.get('filters')), filters,
+                                 '' if counted else ', the channels of '
+                                 'input_dims')))
+        if size(config.get('kernel_size')) != (3, 3):
+            problems.append(('kernel', 'kernel {}; every convolution is '
+                             '3x3'.format(size(config.get('kernel_size')))))
+        if size(config.get('strides', (1, 1))) != (1, 1):
+            problems.append(('strides', 'strides {}; the specification\'s '
+                             'convolutions keep the size (strides 1), the '
+                             'pooling and upsampling change it'.format(
+                                 size(config.get('strides')))))
+        if config.get('padding') != padding:
+            problems.append(('padding', 'padding {!r}; {}'.format(
+                config.get('padding'), PADDING_RULES[padding, counted])))
+        if activation(layer) != act:
+            problems.append(('activation', 'activation {!r}; {}'.format(
+                activation(layer), rule)))
+        return problems
+    return align.slot('Conv2D', 'Conv2D({}, (3, 3), {}, {})'.format(
+        filters, padding, act), differences, filters if counted else None,
+        lambda layer: layer['config'].get('filters'))
+
+
+PADDING_RULES = {
+    ('same', True): 'the convolutions use same padding, but the decoder\'s '
+                    'second-to-last',
+    ('valid', True): 'the decoder\'s second-to-last convolution uses valid '
+                     'padding',
+    ('same', False): 'the output convolution keeps its input\'s size (same '
+                     'padding; valid takes 2 off each side\'s size)'}
+
+
+def size(value):
+    """Returns a size a configuration gives (an int or a pair) as a
+    tuple."""
+    if isinstance(value, int):
+        return (value, value)
+    return tuple(value) if isinstance(value, (list, tuple)) else value
+
+
+def resize_slot(kind):
+    """Returns the specification's 2x2 MaxPooling2D (which rounds odd sizes
+    up) or UpSampling2D, as a slot."""
+    key = 'pool_size' if kind == 'MaxPooling2D' else 'size'
+
+    def differences(layer):
+        """[(setting, what)] of a pooling or upsampling layer."""
+        config = layer['config']
+        problems = []
+        if size(config.get(key)) != (2, 2):
+            problems.append(('size', 'size {}; expected (2, 2)'.format(
+                size(config.get(key)))))
+        if kind == 'MaxPooling2D' and config.get('padding') == 'valid':
+            problems.append(('padding', 'padding \'valid\' rounds an odd '
+                             'size down (7 to 3); the specification\'s '
+                             'pooling rounds it up (7 to 4): '
+                             'padding=\'same\''))
+        return problems
+    return align.slot(kind, '{}((2, 2))'.format(kind), differences)
 
 
 def convolutional(models, input_dims, filters, latent_dims, roles=None):
     """Task 2: the encoder's 3x3 same relu convolutions each followed by
     2x2 max pooling; the decoder's convolutions, all 3x3 relu, same padding
     then 2x2 upsampling, but the second-to-last valid (still upsampled) and
-    the last with input_dims' channels, sigmoid, no upsampling."""
+    the last with input_dims' channels, sigmoid, same padding, no
+    upsampling. Each model's whole difference at once (checker.align)."""
     encoder, decoder, auto = models
     input_dims, latent_dims = tuple(input_dims), tuple(latent_dims)
-    problems = []
-    found = layers(encoder)
-    if len(found) != 2 * len(filters):
-        problems.append(
-            'encoder: {} layers; expected a Conv2D and a MaxPooling2D for '
-            'each of the {} filters {}'.format(len(found), len(filters),
-                                               list(filters)))
-    else:
-        for i, count in enumerate(filters):
-            problems += conv_layer('encoder', 2 * i + 1, found[2 * i], count,
-                                   'same', 'relu', RELU_RULE)
-            problems += resize_layer('encoder', 2 * i + 2, found[2 * i + 1],
-                                     'MaxPooling2D')
-    found = layers(decoder)
-    counts = list(filters)[::-1] + [input_dims[-1]]
-    if len(found) != 2 * len(filters) + 1:
-        problems.append(
-            'decoder: {} layers; expected {}: a Conv2D and an UpSampling2D '
-            'for each of the {} filters {} reversed, then the output Conv2D '
-            '(the decoder follows filters, whatever its length)'.format(
-                len(found), 2 * len(filters) + 1, len(filters),
-                list(filters)))
-    else:
-        got = [found[2 * i]['config'].get('filters')
-               for i in range(len(filters)) if kind(found[2 * i], 'Conv2D')]
-        if len(got) == len(filters) and got != counts[:-1]:
-            # one problem for the whole sequence, which names its cause
-            causes = {
-                tuple(filters): ' (these are filters in the encoder\'s '
-                'order)',
-                tuple(list(filters)[-2::-1] + list(filters)[:1]):
-                ' (reversed(filters[:-1]) and then filters[0]; the ones '
-                'before filters[0] are reversed(filters[1:]))'}
-            problems.append(
-                'decoder: convolutions of {} filters before the output one; '
-                'the specification\'s are filters reversed, {}{}'.format(
-                    got, counts[:-1], causes.get(tuple(got), '')))
-            counts = got + counts[-1:]
-        for i, count in enumerate(counts):
-            last = i == len(counts) - 1
-            padding = None if last else (
-                'valid' if i == len(counts) - 2 else 'same')
-            problems += conv_layer('decoder', 2 * i + 1, found[2 * i], count,
-                                   padding, 'sigmoid' if last else 'relu',
-                                   SIGMOID_RULE if last else RELU_RULE)
-            if not last:
-                problems += resize_layer('decoder', 2 * i + 2,
-                                         found[2 * i + 1],
-                                         'UpSampling2D')
+    filters = list(filters)
+    wanted = []
+    for count in filters:
+        wanted += [conv_slot(count, 'same', 'relu', RELU_RULE),
+                   resize_slot('MaxPooling2D')]
+    problems = align.difference(
+        'encoder', layers(encoder), wanted, 'a Conv2D and a MaxPooling2D '
+        'for each of the {} filters {}'.format(len(filters), filters),
+        lambda counts, wanted, where: 'encoder: convolutions of {} filters'
+        '{}; the specification\'s are filters, {}'.format(
+            counts, where, wanted))
+    wanted = []
+    for i, count in enumerate(filters[::-1]):
+        wanted += [conv_slot(count, 'valid' if i == len(filters) - 1
+                             else 'same', 'relu', RELU_RULE),
+                   resize_slot('UpSampling2D')]
+    wanted.append(conv_slot(input_dims[-1], 'same', 'sigmoid',
+                            SIGMOID_RULE, counted=False))
+
+    def sequence(counts, wanted, where):
+        """The decoder's filters told as a sequence."""
+        cause = ' (these are filters in the encoder\'s order)' if \
+            counts == filters and counts != wanted else ''
+        return 'decoder: convolutions of {} filters{} before the output ' \
+            'one; the specification\'s are filters reversed, {}{}'.format(
+                counts, where, wanted, cause)
+    problems += align.difference(
+        'decoder', layers(decoder), wanted, 'a Conv2D and an UpSampling2D '
+        'for each of the filters reversed, {}, the last of them with valid '
+        'padding, then the output Conv2D'.format(filters[::-1]), sequence)
     if problems:
         return problems
-    output = decoded_shape(latent_dims, len(filters), input_dims[-1])
     return check_shapes(
         {'encoder': encoder, 'decoder': decoder, 'auto': auto},
-        {'encoder': ([(None,) + input_dims], [(None,) + latent_dims]),
-         'decoder': ([(None,) + latent_dims], [(None,) + output]),
-         'auto': ([(None,) + input_dims], [(None,) + output])})
+        interface('2-convolutional', input_dims, filters, latent_dims))
 
 
 def decoded_shape(latent_dims, convolutions, channels):
@@ -257,6 +302,26 @@ def producer(model, output):
     return {'class': 'Input', 'kinds': [], 'site': None, 'config': {}}
 
 
+def one_epsilon(z, mean):
+    """Whether z, drawn many times in one call of the encoder for images
+    that give these means, holds one draw of epsilon for the whole batch
+    (a noise of shape (latent_dims,) or (1, latent_dims)): z moves from
+    the mean, but by the same amount in every row."""
+    if len(z) < 2 or z.shape != mean.shape:
+        return False
+    moved = z - mean
+    # consecutive rows of one image (the same mean) moved alike
+    alike = abs(mean[1:] - mean[:-1]).max(axis=-1) == 0
+    return bool(alike.any() and abs(moved).max() > 1e-3 and abs(
+        moved[1:] - moved[:-1])[alike].max() < 1e-5 * abs(moved).max())
+
+
+ONE_EPSILON = 'every image\'s z in a batch has the same epsilon: it is ' \
+    'drawn once for the whole batch (a shape without the batch\'s size, ' \
+    'such as (latent_dims,)); draw one for each image: ' \
+    'keras.backend.random_normal(keras.backend.shape(mean))'
+
+
 # the VAE encoder's outputs in the specification's order
 ROLES = ('z', 'mean', 'log_var')
 NAMES = {'mean': 'mean', 'log_var': 'log variance'}
@@ -278,9 +343,7 @@ def variational(models, input_dims, hidden_layers, latent_dims, roles=None):
     roles = roles or {role: index for index, role in enumerate(ROLES)}
     problems = check_shapes(
         {'encoder': encoder, 'decoder': decoder, 'auto': auto},
-        {'encoder': ([(None, input_dims)], [(None, latent_dims)] * 3),
-         'decoder': ([(None, latent_dims)], [(None, input_dims)]),
-         'auto': ([(None, input_dims)], [(None, input_dims)])})
+        interface('3-variational', input_dims, hidden_layers, latent_dims))
     heads = {role: producer(encoder, roles[role])
              for role in ('mean', 'log_var')}
     for role, layer in heads.items():
@@ -302,7 +365,9 @@ def variational(models, input_dims, hidden_layers, latent_dims, roles=None):
                                                 activation(layer)))
     return problems + check_dense_stack(
         'decoder', decoder, hidden[::-1] + [input_dims],
-        ['relu'] * len(hidden) + ['sigmoid'])
+        ['relu'] * len(hidden) + ['sigmoid'], 'Dense layers of '
+        'hidden_layers reversed, {}, then input_dims {}'.format(
+            hidden[::-1], input_dims))
 
 
 STRUCTURE = {'0-vanilla': dense, '1-sparse': dense,

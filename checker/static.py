@@ -146,23 +146,28 @@ def named(node):
         node.name, node.lineno)
 
 
+def docstring(node):
+    """Returns node's docstring without its blanks ('' where it has none,
+    or one of blanks alone: ast.get_docstring keeps a line of spaces)."""
+    return (ast.get_docstring(node) or '').strip()
+
+
 def check_documented(tree):
     """The module, every class and every function (methods included) have
     a docstring that is not blank, as `__import__(...).__doc__` would see
     it; a function defined inside another, which the grader cannot reach,
     only earns a note."""
     missing = []
-    if not ast.get_docstring(tree):
+    if not docstring(tree):
         missing.append('the module')
     reached, nested = definitions(tree)
-    missing += [named(node) for node in reached
-                if not ast.get_docstring(node)]
+    missing += [named(node) for node in reached if not docstring(node)]
     if missing:
         return result('documented', 'fail', 'no docstring (or a blank '
                       'one): {}; the specification asks for one on the '
                       'module, every class and every function'.format(
                           ', '.join(missing)))
-    inner = [named(node) for node in nested if not ast.get_docstring(node)]
+    inner = [named(node) for node in nested if not docstring(node)]
     if inner:
         return result('documented', 'note', 'no docstring: {}, defined '
                       'inside another function, where the grader\'s '
@@ -261,6 +266,46 @@ def reaching_in(folder, task):
     try:
         with open(path, 'rb') as f:
             return reaching(ast.parse(f.read()))
+    except (OSError, SyntaxError, ValueError):
+        return []
+
+
+def prints(tree):
+    """Returns [(line, function)] of the print calls (print, and Keras's
+    print_tensor) in functions the models call while they are fitted or
+    used: any function or method but autoencoder's own body (whose prints
+    the quiet check names) and the module's top level (imports_cleanly
+    names those)."""
+    found = []
+
+    def visit(node, inside):
+        """Walks node; inside: the names of the functions around it."""
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef,
+                                  ast.Lambda)):
+                visit(child, inside + [getattr(child, 'name', 'lambda')])
+                continue
+            if isinstance(child, ast.Call) and inside and \
+                    inside != ['autoencoder'] and (
+                        (isinstance(child.func, ast.Name) and
+                         child.func.id == 'print') or
+                        (isinstance(child.func, ast.Attribute) and
+                         child.func.attr == 'print_tensor')):
+                found.append((child.lineno, inside[-1]))
+            visit(child, inside)
+    visit(tree, [])
+    return found
+
+
+def prints_in(folder, task):
+    """Returns prints() of task's file in folder ([] where it cannot be
+    read)."""
+    path = os.path.join(folder, task + '.py')
+    if refused(folder, task + '.py'):
+        return []
+    try:
+        with open(path, 'rb') as f:
+            return prints(ast.parse(f.read()))
     except (OSError, SyntaxError, ValueError):
         return []
 

@@ -72,13 +72,17 @@ BAD_CALLS = [
 ]
 
 # (task, arguments) accepted beyond those the self-check builds (its
-# `variants` check: other sizes, numpy integers and arrays, tuples, an empty
-# hidden_layers, lambtha 0 or an int, one convolution; test_checker.py):
-# floats that are whole numbers, and numpy floats
+# `variants` check: other sizes, an empty hidden_layers, lambtha 0 or an
+# int, one convolution; test_checker.py): the same sizes in other types,
+# floats that are whole numbers, numpy integers, floats and arrays, tuples
 VALID_CALLS = [
     ('0-vanilla', (64.0, [32.0], 8.0), [(None, 8)]),
+    ('0-vanilla', (np.int64(64), [np.int64(32)], np.int64(8)), [(None, 8)]),
+    ('0-vanilla', (64, np.array([32]), 8), [(None, 8)]),
     ('1-sparse', (64, [32], 8, np.float64(1e-4)), [(None, 8)]),
+    ('1-sparse', (64, (32,), 8, 1e-4), [(None, 8)]),
     ('3-variational', (64.0, [32.0], 2.0), [(None, 2)] * 3),
+    ('3-variational', (np.int64(64), (32,), np.int64(2)), [(None, 2)] * 3),
 ]
 
 
@@ -97,7 +101,7 @@ def test_bad_call_raises_a_clear_error(name, args, error, fragment):
 
 @pytest.mark.parametrize('name, args, shapes', VALID_CALLS,
                          ids=[ids(call) for call in VALID_CALLS])
-def test_whole_floats_are_taken_as_their_integers(name, args, shapes):
+def test_the_same_sizes_in_other_types_build_the_same_models(name, args, shapes):
     encoder, decoder, auto = task(name).autoencoder(*args)
     assert [tuple(t.shape) for t in encoder.outputs] == shapes
     assert tuple(auto.outputs[0].shape) == (None, 64)

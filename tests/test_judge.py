@@ -199,8 +199,8 @@ def test_the_runners_loss_sampling_and_variants_meet_the_judges_numbers():
     assert measures.variants_veto('0-vanilla', frames, {}) is None
     frames[0]['header']['arguments'] = [20, [9], 4]
     assert measures.variants_veto('0-vanilla', frames, {}).startswith(
-        'autoencoder(20, [9], 4): encoder: Dense units [8, 4]; expected '
-        '[9, 4]')
+        'autoencoder(20, [9], 4): encoder layer 1 (Dense): 8 units; '
+        'expected 9')
     drawn = {'variant:0-vanilla': np.array([30, 12, 6])}
     frames[0]['header']['arguments'] = [20, [8], 4]
     assert measures.variants_veto('0-vanilla', frames, drawn) == (

@@ -1,9 +1,11 @@
 """The learner's side of the messages: where in the learner's file each
 layer, model, compile() and add_loss() was made (watch_sites notes them
 while autoencoder() runs), and a crash told in the learner's terms: the
-error's first real line, the line of their file it came from, and the fix
-where their file shows the cause (hint_for). The runner's probes use it;
-nothing here decides a verdict.
+error's first real line, the line of their file it came from (or of the
+compile given the loss function that caused it), where a shape a layer
+refuses comes from (shape_origin), and the fix where their file shows the
+cause (hint_for). The runner's probes use it; nothing here decides a
+verdict.
 """
 import contextlib
 import io
@@ -128,9 +130,9 @@ def crash_text(error):
     kind, line = type(error).__name__, first_line(error) or '(no message)'
     text = 'raised ' + (line if ERROR.match(line) else '{}: {}'.format(
         kind, line))
-    frame = learner_frame(error)
+    frame = learner_frame(error) or loss_frame(text)
     return text + (' (at {})'.format(frame) if frame else '') + \
-        layers_named(text)
+        layers_named(text) + shape_origin(text)
 
 
 # the layers autoencoder() made, so that a message naming one by its Keras
@@ -152,6 +154,203 @@ def layers_named(text):
                     name, type(layer).__name__, SITES[id(layer)]))
                 break
     return ' ({})'.format('; '.join(found)) if found else ''
+
+
+# Keras's words for an input of a shape a layer refuses: (expected,
+# found), or (axis, value, found)
+REFUSED = (re.compile(r'expected shape=\(([^)]*)\),? found shape='
+                      r'\(([^)]*)\)'),
+           re.compile(r'expected axis (-?\d+) of input shape to have '
+                      r'value (\d+),? but received input with shape '
+                      r'\(([^)]*)\)'))
+
+
+def sizes(text):
+    """Returns '(None, 3, 3, 8)' as (None, 3, 3, 8)."""
+    try:
+        return tuple(None if size.strip() == 'None' else int(size)
+                     for size in text.split(',') if size.strip())
+    except ValueError:
+        return ()
+
+
+def refused(text):
+    """Returns (the shape found, the indices of its sizes that differ from
+    the expected ones, or None where the ranks differ) of an input a layer
+    refused, or None."""
+    match = REFUSED[0].search(text)
+    if match:
+        expected, found = sizes(match.group(1)), sizes(match.group(2))
+        if len(expected) != len(found):
+            return found, None
+        return found, [index for index in range(1, len(found))
+                       if expected[index] not in (None, found[index])]
+    match = REFUSED[1].search(text)
+    if match:
+        found = sizes(match.group(3))
+        if found and -len(found) <= int(match.group(1)) < len(found):
+            return found, [int(match.group(1)) % len(found)]
+    return None
+
+
+def shape_of(tensor):
+    """Returns a symbolic tensor's shape as a tuple (None where
+    unknown)."""
+    try:
+        return tuple(None if size is None else int(size)
+                     for size in tensor.shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def given_to(tensor):
+    """Returns (the layer that made a symbolic tensor, the first symbolic
+    tensor that layer was given, or None for an input)."""
+    layer, node = tensor._keras_history[:2]
+    if isinstance(layer, keras.layers.InputLayer):
+        return layer, None
+    try:
+        given = layer._inbound_nodes[node].input_tensors
+    except (AttributeError, IndexError):
+        return layer, None
+    given = [item for item in tf.nest.flatten(given)
+             if hasattr(item, '_keras_history') and item is not tensor]
+    return layer, (given[0] if given else None)
+
+
+def changed_by(tensor, indices):
+    """Returns (layer, its input's shape or None, its output's shape): the
+    layer that last changed the sizes indices of tensor (all of them where
+    indices is None), walking back from tensor through the first input of
+    each layer; or None."""
+    for _ in range(1000):
+        if not hasattr(tensor, '_keras_history'):
+            return None
+        layer, before = given_to(tensor)
+        after = shape_of(tensor)
+        if before is None:
+            return layer, None, after
+        earlier = shape_of(before)
+        if after is None or earlier is None:
+            return None
+        if len(earlier) != len(after) or any(
+                earlier[index] != after[index]
+                for index in (indices or range(len(after)))):
+            return layer, earlier, after
+        tensor = before
+    return None
+
+
+def outputs_of(layer):
+    """Returns the symbolic tensors a layer's (or model's) last call
+    gave."""
+    try:
+        if isinstance(layer, keras.Model):
+            return list(layer.outputs or [])
+        return tf.nest.flatten(layer._inbound_nodes[-1].output_tensors)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        return []
+
+
+def source_of(found, named):
+    """Returns (the model or None, the symbolic tensor) of the learner's
+    whose shape is found but for the batch: an output of the first model
+    made with one (not the model of the layers named in the error), else
+    of the first layer; or None."""
+    models, layers = [], []
+    for made in MADE:
+        layer = made()
+        if layer is None or not SITES.get(id(layer)) or \
+                getattr(layer, 'name', None) in named:
+            continue
+        model = isinstance(layer, keras.Model)
+        if model and any(getattr(inner, 'name', None) in named
+                         for inner in layer.layers):
+            continue
+        for tensor in outputs_of(layer):
+            shape = shape_of(tensor)
+            if shape and len(shape) == len(found) and \
+                    shape[1:] == tuple(found[1:]):
+                (models if model else layers).append(
+                    (layer if model else None, tensor))
+                break
+    found = models + layers
+    return found[0] if found else None
+
+
+def why_resized(layer, before, after, indices):
+    """Returns why layer takes the sizes indices from before to after,
+    where the specification does otherwise, or ''."""
+    try:
+        config = layer.get_config()
+    except Exception:
+        return ''
+    spatial = [index for index in indices or () if 0 < index < len(after) - 1]
+    if config.get('padding') != 'valid' or not spatial:
+        return ''
+    if 'pool_size' in config:
+        strides = config.get('strides') or config['pool_size']
+        strides = strides if isinstance(strides, (list, tuple)) else \
+            [strides] * 2
+        if any(before[index] is not None and after[index] !=
+               -(-before[index] // strides[index - 1])
+               for index in spatial):
+            return ' (padding \'valid\' rounds down; the specification\'s ' \
+                'pooling rounds up, padding=\'same\')'
+    elif 'filters' in config:
+        return ' (padding \'valid\' takes the kernel\'s edges off; the ' \
+            'specification\'s encoder convolutions keep the size, ' \
+            'padding=\'same\')'
+    return ''
+
+
+def shape_origin(text):
+    """Returns '; the encoder (made at file.py:LINE) gives (None, 3, 3, 8):
+    its layer 6 (MaxPooling2D at file.py:LINE) takes the height and width
+    7 to 3 (...)': where the shape of an input a layer refuses comes from,
+    where the learner's file made it; or ''."""
+    try:
+        found = refused(text)
+        source = found and source_of(found[0], set(LAYER_NAME.findall(text)))
+        if not source:
+            return ''
+        model, tensor = source
+        indices = found[1]
+        layer, before, after = changed_by(tensor, indices) or \
+            (None, None, None)
+    except Exception:
+        return ''
+    if layer is None or not SITES.get(id(layer)):
+        return ''
+    text = '; the {} gives {}'.format(
+        'encoder (made at {})'.format(SITES[id(model)]) if model
+        else 'tensor given', format_shape(shape_of(tensor)))
+    live = [] if model is None else [
+        inner for inner in model.layers
+        if not isinstance(inner, keras.layers.InputLayer)]
+    number = [index + 1 for index, inner in enumerate(live)
+              if inner is layer]
+    name = '{} at {}'.format(type(layer).__name__, SITES[id(layer)])
+    if before is None:
+        return text + ': its input ({}) has that shape'.format(name)
+    text += ': {} ({})'.format('its layer {}'.format(number[0]) if number
+                               else 'the layer', name)
+    pairs = {(before[index], after[index]) for index in indices or ()}
+    if len(before) == len(after) and len(pairs) == 1:
+        what = {len(after) - 1: 'the channels' if len(after) == 4
+                else 'the size'}.get(indices[0], 'the height and width'
+                                     if len(indices) == 2 else 'the size')
+        (old, new), = pairs
+        text += ' takes {} {} to {}'.format(what, old, new)
+    else:
+        text += ' takes {} to {}'.format(format_shape(before),
+                                         format_shape(after))
+    return text + why_resized(layer, before, after, indices)
+
+
+def format_shape(shape):
+    """Returns a shape as Keras prints it: (None, 3, 3, 8)."""
+    return '({})'.format(', '.join(str(size) for size in shape))
 
 
 # a loss function of the learner's given to compile (by name, or a lambda)
@@ -239,17 +438,89 @@ def outer_tensor(error):
         if not anywhere and SITES.get(id(layer)) not in lines and \
                 called not in functions:
             continue
-        cells = dict(zip(code.co_freevars, function.__closure__ or ()))
-        for name in code.co_freevars:
-            try:
-                if symbolic(cells[name].cell_contents):
-                    return function, name
-            except ValueError:
-                continue
-        for name in code.co_names:
-            if symbolic(function.__globals__.get(name)):
-                return function, name
+        names = closed_over(function)
+        if names:
+            return function, names[0]
     return None
+
+
+def closed_over(function):
+    """Returns the names of the symbolic tensors a function reads from
+    around it (its closure, then its module), in order."""
+    code = getattr(function, '__code__', None)
+    if code is None:
+        return []
+    found = []
+    cells = dict(zip(code.co_freevars, function.__closure__ or ()))
+    for name in code.co_freevars:
+        try:
+            if symbolic(cells[name].cell_contents):
+                found.append(name)
+        except ValueError:
+            continue
+    return found + [name for name in code.co_names
+                    if symbolic(function.__globals__.get(name))]
+
+
+def symbolic_loss():
+    """Returns (the function, the names of the symbolic tensors it reads
+    from around it, where compile was given it) of the last model compiled
+    with a loss function of the learner's file that reads such tensors, or
+    None."""
+    found = None
+    for made in MADE:
+        model = made()
+        if not isinstance(model, keras.Model):
+            continue
+        losses = getattr(model, 'loss', None)
+        losses = list(losses.values()) if isinstance(losses, dict) else \
+            losses if isinstance(losses, (list, tuple)) else [losses]
+        for function in losses:
+            code = getattr(function, '__code__', None)
+            names = closed_over(function) if code is not None and \
+                in_learner_file(code.co_filename) else []
+            if names:
+                found = function, names, COMPILED.get(id(model))
+    return found
+
+
+def factory_of(function, names):
+    """Returns ' that make_loss (file.py:LINE) returns reads mean and
+    log_var, tensors from autoencoder() given to make_loss as its
+    arguments': how a loss function made by a function of the learner's
+    other than autoencoder() reads the tensors names; or ''."""
+    outer = function.__qualname__.split('.<locals>.')
+    outer = outer[-2].split('.')[-1] if len(outer) > 1 else ''
+    if not outer or outer.startswith('<') or outer == 'autoencoder':
+        return ''
+    made = function.__globals__.get(outer)
+    code = getattr(made, '__code__', None)
+    where = ' ({}:{})'.format(os.path.basename(code.co_filename),
+                              code.co_firstlineno) if code else ''
+    given = code.co_varnames[:code.co_argcount + code.co_kwonlyargcount] \
+        if code else ()
+    if set(names) <= set(given):
+        names = sorted(names, key=given.index)
+    return ' that {}{} returns reads {}, tensors from autoencoder() {} ' \
+        '{}{}'.format(outer, where, ' and '.join(names), 'given to' if
+                      set(names) <= set(given) else 'kept by', outer,
+                      ' as its arguments' if set(names) <= set(given)
+                      else '')
+
+
+def loss_frame(text):
+    """Returns 'file.py:LINE: code' of the compile given a loss function
+    that reads symbolic tensors from around it, where text is the error
+    such a function gives when the model runs; or ''."""
+    if not re.search(r'KerasTensor|symbolic', text):
+        return ''
+    found = symbolic_loss()
+    if not found or not found[2]:
+        return ''
+    name, _, number = found[2].rpartition(':')
+    path = os.path.join(FOLDER, name)
+    return '{}: {}'.format(found[2], statement(
+        path, int(number), linecache.getline(path, int(number))))
 
 
 def hint_for(error):
@@ -270,15 +541,30 @@ def hint_for(error):
                 'from outside it, not one of its arguments: a Lambda\'s ' \
                 'function may use only the tensors it is given (mean, ' \
                 'log_var = args)'.format(found[0].__name__, found[1])
+    loss = None
     for pattern, hint, cause in KNOWN_ERRORS:
+        if cause == LOSS_FUNCTION and re.search(pattern, text):
+            # a loss function of the learner's given to compile that
+            # reads the models' tensors, by name, a lambda or made by a
+            # function of theirs (a factory) that closes over them
+            loss = symbolic_loss()
         if re.search(pattern, text) and (
-                cause is None or re.search(cause, SOURCE['text'])):
+                cause is None or re.search(cause, SOURCE['text']) or loss):
             sites = [site for site in COMPILED.values() if site]
+            if loss and loss[2]:
+                sites.append(loss[2])
             if cause == LOSS_FUNCTION and sites:
                 # the construct's line: where the loss function is given
                 hint = hint.replace('a loss function may use', 'the loss '
                                     'function given to compile at {} may '
                                     'use'.format(sites[-1]), 1)
+            made = loss and factory_of(loss[0], loss[1])
+            if cause == LOSS_FUNCTION and made:
+                hint = hint.replace(
+                    'one that uses tensors from autoencoder() (its inputs, '
+                    'the mean, the log variance) fails', 'the function {}{}'
+                    ' (a closure keeps them), and fails'.format(
+                        loss[0].__name__, made), 1)
             return hint
     return ''
 

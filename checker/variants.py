@@ -3,6 +3,8 @@ specification allows beside the main's (and the judge's drawn ones), whose
 descriptions go to the judge, and other sizes its mains do not pass (no
 hidden layer, one convolution), which only earn a note.
 """
+import re
+
 import numpy as np
 
 from checker import spec
@@ -102,9 +104,10 @@ def variants(task, module, penalty, probe=None, challenge=None):
 
 def shortened(problem, most=300):
     """Returns a variant's problem for a note: without its hint, its
-    first problems whole (never cut inside one), at most `most`
-    characters but for the first."""
-    parts = problem.split('; hint: ')[0].split('; ')
+    first problems whole (never cut inside one: each begins with the
+    model it names), at most `most` characters but for the first."""
+    parts = re.split(r'; (?=(?:encoder|decoder|auto|the specification)\b)',
+                     problem.split('; hint: ')[0])
     kept = parts[:1]
     for part in parts[1:]:
         if len('; '.join(kept + [part])) > most:

@@ -207,11 +207,18 @@ def test_the_convolutional_decoder_gives_the_size_its_layers_give():
     assert spec.decoded_shape((4, 3, 4), 3, 2) == (28, 20, 2)
 
 
-def test_a_notes_problem_is_cut_at_a_word_without_its_hint():
-    problem = 'raised ValueError: ' + 'word ' * 60 + '; hint: use ints'
-    short = variants.shortened(problem)
-    assert short.endswith('word...') and len(short) <= 200
-    assert 'hint' not in short
+def test_a_notes_problems_are_kept_whole_without_their_hint():
+    # a note never ends inside a problem: the first is whole, and the
+    # others follow while they fit, the rest counted
+    first = 'raised ValueError: ' + 'word ' * 70
+    short = variants.shortened(first + '; hint: use ints')
+    assert short == first and 'hint' not in short
+    parts = ['encoder layer {} (Dense): 8 units; expected 9'.format(n)
+             for n in range(1, 12)]
+    short = variants.shortened('; '.join(parts))
+    kept = [part for part in parts if part in short]
+    assert short.startswith('; '.join(kept)) and len(kept) < len(parts)
+    assert short.endswith('(and {} more)'.format(len(parts) - len(kept)))
     assert variants.shortened('raised X; hint: y') == 'raised X'
 
 

@@ -59,14 +59,15 @@ def producer(tensor):
 
 # the Keras layer classes a description names (the judge recomputes
 # most of them), and the parts of a layer's configuration it keeps
-KINDS = ('InputLayer', 'Dense', 'Conv2D', 'MaxPooling2D', 'UpSampling2D',
-         'Activation', 'ReLU', 'LeakyReLU', 'Flatten', 'Reshape', 'Dropout',
+KINDS = ('InputLayer', 'Dense', 'Conv2D', 'Conv2DTranspose', 'MaxPooling2D',
+         'UpSampling2D', 'Cropping2D', 'ZeroPadding2D', 'Activation',
+         'ReLU', 'LeakyReLU', 'Flatten', 'Reshape', 'Dropout',
          'BatchNormalization')
 CONFIG = ('units', 'activation', 'filters', 'kernel_size', 'strides',
           'padding', 'dilation_rate', 'pool_size', 'size', 'interpolation',
           'data_format', 'use_bias', 'target_shape', 'rate', 'alpha',
           'negative_slope', 'max_value', 'threshold', 'axis', 'epsilon',
-          'center', 'scale', 'groups')
+          'center', 'scale', 'groups', 'cropping', 'output_padding')
 
 
 def plain_value(value):

@@ -358,6 +358,9 @@ LOSS_FUNCTION = r'loss\s*=\s*(lambda\b|[A-Za-z_][\w.]*\s*[,)])'
 # known errors: (the error's pattern, the fix, and what the learner's file
 # must show for that fix to be the cause: None where the error alone says)
 KNOWN_ERRORS = (
+    (r"has no attribute 'ops'", 'keras.ops is Keras 3\'s (TensorFlow 2.16 '
+     'and later); the grader\'s TensorFlow 2.15 has none: keras.backend.'
+     'sum, mean, square and exp are in both', None),
     (r'.', 'output_shape=(latent_dims,): a tuple of one needs its comma '
      '(output_shape=(latent_dims) is a number)',
      r'output_shape\s*=\s*\(\s*[\w.]+\s*\)'),

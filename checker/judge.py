@@ -671,9 +671,12 @@ def verdicts(task, read, drawn, problem=None):
     # shapes other than the specification's (the main's fit x -> x, its
     # unpacking of the encoder's outputs)
     try:
+        # (a Model subclass of the learner's has no shapes of its own:
+        # they tell nothing of what its fit does)
         reshaped = facts is not None and bool(checked(
-            spec.check_shapes, dict(zip(('encoder', 'decoder', 'auto'),
-                                        facts['models'])),
+            spec.check_shapes, {name: model for name, model in zip(
+                ('encoder', 'decoder', 'auto'), facts['models'])
+                if not spec.subclassed(model)},
             spec.interface(task, *tasks.MAIN_ARGS[task][:3])))
     except Unverified:
         reshaped = False

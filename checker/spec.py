@@ -52,11 +52,26 @@ def check_shapes(models, expected):
         inputs, outputs = expected[name]
         found = (shape_of(model.get('inputs')),
                  shape_of(model.get('outputs')))
-        if found != (inputs, outputs):
+        if subclassed(model):
+            problems.append(
+                '{} ({}{}) is a Model subclass: a subclass has no inputs and '
+                'outputs of its own, called or not, where the '
+                'specification\'s {} is a model of inputs {} and outputs {}'
+                .format(name, model.get('class'), site(model), name, inputs,
+                        outputs))
+        elif found != (inputs, outputs):
             problems.append('{}: inputs {} and outputs {}; the '
                             'specification gives {} and {}'.format(
                                 name, *found, inputs, outputs))
     return problems
+
+
+def subclassed(model):
+    """Whether a model's description is of a keras.Model subclass of the
+    learner's, which has no inputs and outputs of its own."""
+    return not model.get('inputs') and not model.get('outputs') and \
+        'Model' in model.get('kinds', []) and model.get('class') not in (
+            'Functional', 'Model', 'Sequential')
 
 
 def dense_slots(units, activations):

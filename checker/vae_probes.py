@@ -4,11 +4,14 @@ the usual mistakes the loss trained matches. Like checker.probes, they run
 in the runner and only explain: the judge measures the sampling and the
 loss itself.
 """
+import inspect
+import os
+
 import numpy as np
 
 from checker import spec
 from checker.describe import forward, live_layers, producer, site
-from checker.explain import captured
+from checker.explain import captured, crash_text, in_learner_file
 from checker.probes import (binary_cross_entropy, compiled_at, images,
                             keras, vae_roles)
 
@@ -100,6 +103,8 @@ def sampling_problems(z, mean, log_var):
         with np.errstate(divide='ignore', invalid='ignore'):
             return np.nan_to_num(((z - mean) / scale).std(axis=0))
 
+    if spec.one_epsilon(z, mean):
+        return [spec.ONE_EPSILON]
     right = spreads(np.exp(log_var / 2))
     if np.all((right > 0.9) & (right < 1.1)):
         return []
@@ -273,8 +278,21 @@ def vae_loss(models, seen, probe=None, challenge=None):
                      for r in ('mean', 'log_var'))
     reconstruction = forward(decoder, np.zeros_like(mean, dtype=np.float32))
     r, k = loss_terms(x, reconstruction, mean, log_var)
-    with captured():
-        loss = auto.evaluate(x, x, batch_size=len(x), verbose=0)
+    steps = own_steps(auto)
+    try:
+        with captured():
+            loss = auto.evaluate(x, x, batch_size=len(x), verbose=0)
+    except Exception as error:
+        # Keras 3 refuses to evaluate a model compiled with no loss: the
+        # error is Keras's, the mistake the learner's class
+        said = crash_text(error)
+        if not steps or ' (at ' in said:
+            raise
+        return ('fail', '{} (at {}: it overrides train_step but not '
+                'test_step, so evaluate and fit\'s validation run Keras\'s '
+                'own test_step, which computes only the loss given to '
+                'compile{})'.format(said, steps[1], compiled_at(auto)),
+                STEP_HINT)
     loss = float(loss[0] if isinstance(loss, list) else loss)
     if probe is not None:
         probe.write(kind='vae_loss', loss=loss)
@@ -305,6 +323,45 @@ def vae_loss(models, seen, probe=None, challenge=None):
         found = 'it matches none of the usual mistakes (the cross-entropy ' \
             'summed over the pixels is {:.3f} of it, the KL term ' \
             '{:.3f})'.format(r['sum'], k['kl'])
+    if steps and loss == 0 and not matches:
+        found = 'the value of the trackers the metrics property returns, ' \
+            'which test_step never updates' if type(auto).metrics is not \
+            keras.Model.metrics else 'compile was given no loss' \
+            if not getattr(auto, 'loss', None) else found
+    if steps:
+        return ('fail', 'evaluate (the loss the grader measures, and '
+                'fit\'s validation loss) gives {:.3f} on a batch where the '
+                'cross-entropy summed over the pixels plus the KL term '
+                'gives {:.3f}: {} overrides train_step but not test_step, '
+                'so evaluate runs Keras\'s own test_step, which computes '
+                'only the loss given to compile{}, not train_step\'s; '
+                '{}'.format(loss, expected, steps[0], compiled_at(auto),
+                            found), STEP_HINT)
     return 'the loss trained is {:.3f} on a batch where the cross-entropy ' \
         'summed over the pixels plus the KL term gives {:.3f}: {}{}'.format(
             loss, expected, found, compiled_at(auto))
+
+
+STEP_HINT = 'override test_step too, with the loss train_step computes ' \
+    'and no gradient step, and return the same names'
+
+
+def own_steps(auto):
+    """Returns ('VAE (class at FILE:LINE)', 'FILE:LINE, class VAE') where
+    auto is of a Model subclass that overrides train_step but not
+    test_step (evaluate and the validation loss then run Keras's
+    test_step, on the compiled loss alone), else None."""
+    kind = type(auto)
+    if kind.train_step is keras.Model.train_step or \
+            kind.test_step is not keras.Model.test_step:
+        return None
+    try:
+        path = inspect.getsourcefile(kind)
+        line = inspect.getsourcelines(kind)[1]
+    except (OSError, TypeError):
+        path = line = None
+    if not path or not in_learner_file(path):
+        return kind.__name__, 'class ' + kind.__name__
+    where = '{}:{}'.format(os.path.basename(path), line)
+    return '{} (class at {})'.format(kind.__name__, where), \
+        '{}, class {}'.format(where, kind.__name__)

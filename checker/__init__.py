@@ -17,6 +17,8 @@ computation and decides every verdict; only it writes results.
 - checker.static: checks that read the files (shebang, pycodestyle, ...)
 - checker.spec: the specification's sentences as functions of the models'
   descriptions
+- checker.align: a model's layers aligned with the specification's, the
+  whole difference told with the lines that made each layer
 - checker.runner: runs the task files on one engine (the learner's side):
   a zygote that forks each task's import, checks and main processes
 - checker.probes, checker.vae_probes, checker.variants: what the runner

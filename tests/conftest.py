@@ -96,7 +96,7 @@ APPLICATION_TESTS = {'test_anomaly', 'test_compression', 'test_denoising',
 ONE_ENGINE_TESTS = {'test_arguments', 'test_data', 'test_environment',
                     'test_fashion_data', 'test_imaging', 'test_docs',
                     'test_outputs', 'test_mains', 'test_hygiene',
-                    'test_onednn', 'test_test_times'}
+                    'test_onednn', 'test_test_times', 'test_hooks'}
 
 
 def pytest_collection_modifyitems(config, items):

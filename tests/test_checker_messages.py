@@ -4,7 +4,8 @@ of a VAE's sampling (against draws made here by hand) and of a VAE's loss
 (the terms against a hand computation)."""
 import numpy as np
 
-from checker import engines, explain, probes, vae_probes, variants
+from checker import (engines, explain, measures, probes, spec, vae_probes,
+                     variants)
 
 # TensorFlow 2.15's message when a traced function fails, cut short
 IN_USER_CODE = '\n'.join([
@@ -78,6 +79,23 @@ def draws(scale, spread, n=4000, seed=0):
 def test_the_right_sampling_has_no_problem():
     assert vae_probes.sampling_problems(
         *draws(lambda v: np.exp(v / 2), 1.)) == []
+
+
+def test_one_epsilon_for_the_whole_batch_is_named_by_runner_and_judge():
+    # z drawn for a few images, each repeated, in one call: the runner's
+    # measure (one image) and the judge's (four) say the same sentence
+    rng = np.random.default_rng(0)
+    mean = np.repeat(rng.normal(size=(4, 2)), 128, axis=0)
+    log_var = np.repeat(rng.normal(size=(4, 2)), 128, axis=0)
+    shared = mean + np.exp(log_var / 2) * rng.normal(size=2)
+    assert vae_probes.sampling_problems(shared[:128], mean[:128],
+                                        log_var[:128]) == [spec.ONE_EPSILON]
+    facts = {'roles': {'z': 0, 'mean': 1, 'log_var': 2},
+             'draws': [shared, mean, log_var]}
+    assert measures.sampling_veto(facts) == spec.ONE_EPSILON
+    drawn = mean + np.exp(log_var / 2) * rng.normal(size=mean.shape)
+    assert not spec.one_epsilon(drawn, mean)
+    assert not spec.one_epsilon(mean, mean)
 
 
 def test_a_wrong_scale_and_a_narrow_epsilon_are_each_named():

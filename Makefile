@@ -32,7 +32,7 @@ MAINS := 0 1 2 3
 # the applications end to end and the engine-free tests to Keras 2.
 JAX_TESTS := tests/test_saving.py
 
-.PHONY: help venv venv-keras3 venv-core venv-keras3-core lock pythons autograder grade-cost torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
+.PHONY: help venv venv-keras3 venv-core venv-keras3-core lock pythons autograder grade-cost check-profile torch check lint test test-keras2 test-keras3 test-jax demo demo-fast bench bench-keras3 bench-backends ablation applications learn interruption explore explore-bench clean
 
 help:
 	@echo "make demo [EPOCHS=N]  set up, then train the four models and write figures to $(OUT)/"
@@ -65,6 +65,7 @@ help:
 	@echo "make lock             resolve requirements*.txt into locks/, with hashes, for each Python"
 	@echo "make autograder       the self-check as a Gradescope autograder: dist/gradescope-autograder.zip (KERAS3=1: both engines)"
 	@echo "make grade-cost       what grading one folder and a class costs: time, CPU, peak memory (docs/self-check.md)"
+	@echo "make check-profile    where the self-check's time goes: the file checks, one task, a folder on both engines"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
@@ -258,6 +259,9 @@ autograder:
 # (results/grading.json, docs/self-check.md)
 grade-cost: venv venv-keras3-core
 	$(PY2) tools/grade_cost.py --readme
+
+check-profile: venv venv-keras3-core
+	$(PY2) tools/profile_check.py --readme
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(VENV).missing $(VENV3).missing $(OUT) data .cache dist

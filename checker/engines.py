@@ -245,16 +245,19 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
     return judged
 
 
-def read_frames(stream, frames, broken):
-    """Reads the runner's frames from stream into frames until its end;
-    a broken frame ends the reading (said in broken), and the rest of the
-    stream is read and left."""
+def read_frames(stream, frames, broken, times=None):
+    """Reads the runner's frames from stream into frames until its end
+    (and into times, where given, when each arrived, on the judge's
+    clock); a broken frame ends the reading (said in broken), and the rest
+    of the stream is read and left."""
     reader = protocol.Reader(stream)
     try:
         while True:
             frame = reader.read()
             if frame is None:
                 break
+            if times is not None:
+                times.append(time.monotonic())
             frames.append(frame)
     except protocol.ProtocolError as error:
         broken.append(str(error))
@@ -305,14 +308,15 @@ class Job:
 
     def __init__(self):
         """Makes the job's pipes; the runner gets their write ends."""
-        self.frames, self.broken = [], []
+        self.frames, self.broken, self.times = [], [], []
         self.outputs = {phase: bytearray() for phase in PHASES}
         self.ends, self.threads = [], []
         read_end, write_end = os.pipe()
         self.ends.append(write_end)
         self.threads.append(threading.Thread(
             target=read_frames, daemon=True,
-            args=(os.fdopen(read_end, 'rb'), self.frames, self.broken)))
+            args=(os.fdopen(read_end, 'rb'), self.frames, self.broken,
+                  self.times)))
         for phase in PHASES:
             read_end, write_end = os.pipe()
             self.ends.append(write_end)
@@ -340,6 +344,53 @@ class Job:
                 for phase, data in self.outputs.items()}
 
 
+# a file to add where the time of a grading went, read on the judge's
+# clock as the runner's frames arrive (tools/profile_check.py)
+PROFILE = 'AUTOENCODERS_PROFILE'
+
+
+def profiled(path, python, jobs, started, frames, times, readers):
+    """Adds to the file at path a JSON line per part of the runner's
+    work: its start (the sandbox, Python, TensorFlow's import) to its
+    first job's beginning, each job's import, checks and main processes,
+    and each check within the checks process (from the frame before it).
+    Only a measure of time: no verdict reads it."""
+    records, last = [], started
+    checks_began = started
+    for frame, arrived in zip(frames, times):
+        header = frame['header']
+        number = header.get('job')
+        if not isinstance(number, int) or not 0 <= number < len(jobs):
+            continue
+        task = jobs[number][1]
+        if header.get('kind') == 'begin':
+            if number == 0:
+                records.append({'part': 'start', 'seconds': arrived - last})
+            last = arrived
+        elif header.get('kind') == 'ended':
+            records.append({'part': 'process', 'task': task,
+                            'phase': header.get('phase'),
+                            'seconds': arrived - last})
+            if header.get('phase') == 'import':
+                checks_began = arrived
+            elif header.get('phase') == 'checks':
+                job = readers[number]
+                before = checks_began
+                for sent, arrived_check in zip(job.frames, job.times):
+                    if sent['header'].get('kind') == 'check' and \
+                            arrived_check >= before:
+                        records.append({
+                            'part': 'check', 'task': task,
+                            'check': sent['header'].get('check'),
+                            'seconds': arrived_check - before})
+                        before = arrived_check
+            last = arrived
+    engine = 'keras3' if 'keras3' in python else 'keras2'
+    with open(path, 'a') as f:
+        for record in records:
+            f.write(json.dumps(dict(record, engine=engine)) + '\n')
+
+
 def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
     """Runs checker/runner.py on jobs, [(copy of a folder, task)], under
     the sandbox's rules, each within timeout seconds (from the moment it
@@ -361,8 +412,9 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
                    os.path.join(ROOT, 'checker', 'sandbox.py'),
                    json.dumps(rules), '--'] + command
     errors = os.path.join(work, 'runner.stderr')
-    frames, broken = [], []
+    frames, broken, times = [], [], []
     current, began, problem = 0, time.monotonic(), None
+    started = began
     with open(errors, 'w') as stderr:
         process = subprocess.Popen(
             command, cwd=work, env=rules['environment'],
@@ -376,7 +428,7 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
     threading.Thread(target=feed, daemon=True, args=(
         process.stdin, protocol.encode({'kind': 'challenge'}, drawn))).start()
     reader = threading.Thread(target=read_frames, daemon=True, args=(
-        os.fdopen(read_end, 'rb'), frames, broken))
+        os.fdopen(read_end, 'rb'), frames, broken, times))
     reader.start()
     while True:
         try:
@@ -420,6 +472,9 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
                        'ended': ended.get(number, {}),
                        'broken': job.broken}
               for number, job in enumerate(readers)}
+    if os.environ.get(PROFILE):
+        profiled(os.environ[PROFILE], python, jobs, started, frames, times,
+                 readers)
     done = [number for number in range(len(jobs))
             if len(ended.get(number, {})) == len(PHASES)]
     current = max(0, min(current, len(jobs) - 1))

@@ -202,13 +202,22 @@ def test_the_actions_steps_grade_a_learners_repository(tmp_path):
     temp = tmp_path / 'runner'
     temp.mkdir()
     summary = temp / 'summary.md'
+    # the environments' step runs make in the action's folder: here a make
+    # that only notes its arguments, so that this checkout's environments
+    # stay as they are (making them is test_environment.py's)
+    stub = tmp_path / 'stub'
+    stub.mkdir()
+    (stub / 'make').write_text('#!/bin/sh\necho "$@" >> "{}"\n'.format(
+        tmp_path / 'made'))
+    (stub / 'make').chmod(0o755)
     for step in steps:
         if 'uses' in step:
             assert step['uses'].startswith('actions/cache@')
             continue
         output = temp / 'output'
         output.write_text('')
-        env = dict(os.environ, GITHUB_ACTION_PATH=ROOT,
+        env = dict(os.environ, PATH='{}:{}'.format(stub, os.environ[
+                       'PATH']), GITHUB_ACTION_PATH=ROOT,
                    GITHUB_WORKSPACE=str(workspace), GITHUB_OUTPUT=str(output),
                    GITHUB_STEP_SUMMARY=str(summary), RUNNER_TEMP=str(temp))
         env.update({name: expression(value, values)
@@ -223,6 +232,8 @@ def test_the_actions_steps_grade_a_learners_repository(tmp_path):
         if step.get('id') != 'grade':
             assert run.returncode == 0, run.stderr
     assert values['steps.locate.outputs.folder'] == FOLDER
+    assert (tmp_path / 'made').read_text().split('\n')[0].split() == [
+        '-C', ROOT, '--no-print-directory', 'venv-core']
     # the failures fail the job, each marked on its line
     assert run.returncode == 1, run.stderr
     assert '::error file={},line=6,title=documented::no docstring'.format(

@@ -1,0 +1,148 @@
+#!/usr/bin/env python3
+"""Where the self-check's time goes (`make check-profile`): the file
+checks of a folder (`python -m checker.files`, no TensorFlow), one task on
+the grader's engine, and a whole folder on both engines, each as a learner
+runs it (one command, timed whole); within the whole folder, each
+engine's runner read on the judge's clock as its frames arrive
+(checker.engines' AUTOENCODERS_PROFILE): its start (the sandbox, Python
+and TensorFlow's import), each task's import, checks and main processes,
+and each check in the checks process.
+
+The record goes to results/check_profile.json, and docs/self-check.md's
+section on speed is rewritten from it.
+"""
+import argparse
+import collections
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, ROOT)
+
+from aelib import report  # noqa: E402
+from checker import engines, tasks  # noqa: E402
+
+FOLDER = os.path.join('tests', 'learners', 'functional')
+BEGIN, END = report.markers('check-profile', '`make check-profile` '
+                            '(tools/profile_check.py)')
+# the goals of the self-check where learners work, in seconds
+GOALS = {'files': 1, 'one_task': 5, 'folder': 20}
+
+
+def timed(command, env=None):
+    """Runs command from the repository; returns its wall seconds."""
+    began = time.monotonic()
+    subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+    return round(time.monotonic() - began, 2)
+
+
+def measure(repeats):
+    """Returns the runs' times (the best of repeats each) and the parts of
+    the last whole folder's."""
+    python = os.path.join(ROOT, '.venv', 'bin', 'python')
+    check = [python, '-m', 'checker', FOLDER, '--environment',
+             'keras2=.venv', '--environment', 'keras3=.venv-keras3']
+    files = [python, '-m', 'checker.files'] + sorted(glob.glob(
+        os.path.join(FOLDER, '*.py')))
+    runs = {'files': min(timed(files) for _ in range(repeats)),
+            'one_task': min(timed(check + ['--engines', 'keras2', '--tasks',
+                                           '0-vanilla'])
+                            for _ in range(repeats))}
+    best = None
+    for _ in range(repeats):
+        with tempfile.NamedTemporaryFile('r', suffix='.jsonl') as profile:
+            seconds = timed(check, dict(os.environ, **{
+                engines.PROFILE: profile.name}))
+            parts = [json.loads(line) for line in profile]
+        if best is None or seconds < best[0]:
+            best = (seconds, parts)
+    runs['folder'] = best[0]
+    return runs, best[1]
+
+
+def summed(parts):
+    """Returns the parts summed: {engine: {'start', 'import', 'checks',
+    'main'}} and {check: seconds over the tasks and engines}."""
+    phases = collections.defaultdict(lambda: collections.defaultdict(float))
+    checks = collections.defaultdict(float)
+    for part in parts:
+        engine = part['engine']
+        if part['part'] == 'start':
+            phases[engine]['start'] += part['seconds']
+        elif part['part'] == 'process':
+            phases[engine][part['phase']] += part['seconds']
+        else:
+            checks[part['check']] += part['seconds']
+    return ({engine: dict(found) for engine, found in phases.items()},
+            dict(checks))
+
+
+def render(record):
+    """Returns docs/self-check.md's section on speed."""
+    runs, (phases, checks) = record['runs'], summed(record['parts'])
+    rows = [[name, '{:.1f} s'.format(runs[key]), 'under {} s'.format(
+        GOALS[key]), 'met' if runs[key] < GOALS[key] else 'not met']
+        for key, name in (('files', 'the file checks of a folder '
+                           '(`python -m checker.files`, the pre-commit '
+                           'hook)'),
+                          ('one_task', 'one task on the grader\'s engine'),
+                          ('folder', 'a whole folder on both engines '
+                           '(`make check`)'))]
+    lines = [BEGIN, ''] + report.table(['run', 'wall', 'goal', ''], rows)
+    lines += ['', 'Where the whole folder\'s time goes, on the judge\'s '
+              'clock (each engine\'s runner; the two run side by side, '
+              'one per core):', '']
+    part_rows = []
+    for engine in sorted(phases):
+        found = phases[engine]
+        part_rows.append([tasks.ENGINE_NAMES[engine]] + [
+            '{:.1f} s'.format(found.get(key, 0.)) for key in
+            ('start', 'import', 'checks', 'main')] + ['{:.1f} s'.format(
+                sum(found.values()))])
+    lines += report.table(['engine', 'start (sandbox, Python, '
+                           'TensorFlow)', 'the files\' imports',
+                           'the checks', 'the mains (a short fit each)',
+                           'in all'], part_rows)
+    top = sorted(checks.items(), key=lambda item: -item[1])
+    lines += ['', 'The checks process, summed over the four tasks and the '
+              'two engines: ' + ', '.join('`{}` {:.1f} s'.format(name, s)
+                                          for name, s in top[:6]) + '.', '',
+              'Run: `{}` on {} on {}, the best of {} runs of each, {:.0f} s '
+              'in all.'.format(record['command'],
+                               report.host_text(record['host']),
+                               record['date'], record['repeats'],
+                               record['wall_seconds']), '', END]
+    return '\n'.join(lines)
+
+
+def main(argv=None):
+    """Measures (or, with --render, only rewrites the page)."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--json', default='results/check_profile.json')
+    parser.add_argument('--readme', nargs='?', const='docs/self-check.md')
+    parser.add_argument('--render', action='store_true')
+    args = parser.parse_args(argv)
+    if not args.render:
+        began = time.monotonic()
+        runs, parts = measure(args.repeats)
+        report.write_json(args.json, {
+            'command': ' '.join(['tools/profile_check.py'] + (
+                argv if argv is not None else sys.argv[1:])),
+            'host': report.host(), 'date': time.strftime('%Y-%m-%d'),
+            'repeats': args.repeats, 'runs': runs, 'parts': parts,
+            'wall_seconds': round(time.monotonic() - began, 1)})
+    record = report.read_record(args.json)
+    if args.readme:
+        report.update_readme(args.readme, BEGIN, END, render(record))
+    print(render(record))
+
+
+if __name__ == '__main__':
+    main()

@@ -257,17 +257,29 @@ def reaching(tree):
     return found
 
 
+def parsed(folder, task):
+    """Returns the syntax tree of task's file in folder: None where it is
+    not there or does not parse (its import fails as well), False where
+    the grader cannot read it through (nested beyond what ast reads)."""
+    if refused(folder, task + '.py'):
+        return None
+    try:
+        with open(os.path.join(folder, task + '.py'), 'rb') as f:
+            return ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+    except (RecursionError, MemoryError):
+        return False
+
+
 def reaching_in(folder, task):
     """Returns [(what, line)] of the ways task's file in folder reaches a
-    module without an import statement ([] where it cannot be read)."""
-    path = os.path.join(folder, task + '.py')
-    if refused(folder, task + '.py'):
-        return []
-    try:
-        with open(path, 'rb') as f:
-            return reaching(ast.parse(f.read()))
-    except (OSError, SyntaxError, ValueError):
-        return []
+    module without an import statement ([] where it cannot be read; where
+    the grader cannot read it through, that, so that it is not run)."""
+    tree = parsed(folder, task)
+    if tree is False:
+        return [('code nested deeper than the grader reads', 1)]
+    return [] if tree is None else reaching(tree)
 
 
 def prints(tree):
@@ -300,14 +312,8 @@ def prints(tree):
 def prints_in(folder, task):
     """Returns prints() of task's file in folder ([] where it cannot be
     read)."""
-    path = os.path.join(folder, task + '.py')
-    if refused(folder, task + '.py'):
-        return []
-    try:
-        with open(path, 'rb') as f:
-            return prints(ast.parse(f.read()))
-    except (OSError, SyntaxError, ValueError):
-        return []
+    tree = parsed(folder, task)
+    return prints(tree) if tree else []
 
 
 def check_imports(tree):

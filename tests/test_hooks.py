@@ -137,6 +137,11 @@ def test_the_hooks_run_by_pre_commit_on_a_learners_repository(tmp_path):
     env = environment(tmp_path, AUTOENCODERS_CHECK_HOME=grading_home(
         str(tmp_path / 'home')))
     pre_commit = os.path.join(os.path.dirname(sys.executable), 'pre-commit')
+    # installed as docs/self-check.md says
+    subprocess.run([pre_commit, 'install', '--hook-type', 'pre-commit',
+                    '--hook-type', 'pre-push'], cwd=learner, env=env,
+                   check=True, capture_output=True)
+    assert (learner / '.git' / 'hooks' / 'pre-push').is_file()
     run = subprocess.run([pre_commit, 'run', 'autoencoders-files',
                           '--all-files'], cwd=learner, env=env,
                          capture_output=True, text=True)

@@ -155,6 +155,17 @@ def real(value, where, what, low=-math.inf):
 
 def flag(value, where, what):
     """Returns value, a boolean a description gives as what."""
+    if what == 'use_bias' and isinstance(value, str) and \
+            'regularizers' in value:
+        # Dense(units, activation, keras.regularizers.l1(...)): the third
+        # positional argument is use_bias
+        kind = value.split('regularizers.')[-1].split(' ')[0][:20]
+        raise Misbuilt(
+            '{}: use_bias is a regularizer ({}): it was given as Dense\'s '
+            'third positional argument, which is use_bias, so it '
+            'regularizes nothing'.format(where, protocol.safe(kind, 20)),
+            'give it by name: Dense(latent_dims, activation=\'relu\', '
+            'activity_regularizer=keras.regularizers.l1(lambtha))')
     if type(value) is not bool:
         raise Unverified('{}: {} {}, where the grader reads true or '
                          'false'.format(where, what, shown(value)))

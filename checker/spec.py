@@ -187,8 +187,8 @@ def conv_slot(filters, padding, act, rule, counted=True):
 
 
 PADDING_RULES = {
-    ('same', True): 'the convolutions use same padding, but the decoder\'s '
-                    'second-to-last',
+    ('same', True): 'the specification\'s convolutions use same padding, '
+                    'all but the decoder\'s second-to-last',
     ('valid', True): 'the decoder\'s second-to-last convolution uses valid '
                      'padding',
     ('same', False): 'the output convolution keeps its input\'s size (same '

@@ -36,7 +36,7 @@ ROBUST = {
 }
 VARIANTS['1-sparse'] = [case + (1e-4,) for case in VARIANTS['0-vanilla']]
 ROBUST['1-sparse'] = [case + (1e-4,) for case in ROBUST['0-vanilla']] + [
-    (64, [32], 8, 0), (64, [32], 8, 1)]
+    (64, [32], 8, 0.), (64, [32], 8, 1.)]
 
 
 def variant_problem(task, module, arguments, penalty=True, probe=None):

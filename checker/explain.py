@@ -367,10 +367,22 @@ KNOWN_ERRORS = (
     (r'Inputs to a layer should be tensors|should be a tensor', 'a layer '
      'made but never called on its input: x = keras.layers.Dense(...)(x), '
      'the input in the second parentheses', None),
+    (r'expected min_ndim=4, found ndim=2', 'a Conv2D was given flat '
+     'vectors (batch, size): a convolution takes images (batch, height, '
+     'width, channels); the dense and variational tasks are built of Dense '
+     'layers', None),
     (r'is incompatible with the layer', 'a layer got an input of another '
      'shape than it was built for: where the decoder is called on the '
      'encoder, the encoder\'s output must have the shape latent_dims',
      None),
+    (r'Dimension value must be integer.*got value \'\(', 'a tuple was put '
+     'inside another: input_dims and latent_dims of the convolutional task '
+     'are tuples already, keras.Input(shape=input_dims)', None),
+    (r'^BdbQuit:', 'pdb.set_trace() (or breakpoint()) stops in the '
+     'debugger, where the grader has no terminal: remove it', None),
+    (r'do not correspond to any Model output', 'compile was given a loss, '
+     'loss_weights or metrics keyed by a name that is not one of auto\'s '
+     'outputs: give compile one loss, as the specification does', None),
     (r'expects 1 (named )?input\(s\).*received 3 input', 'the decoder is '
      'called on all three encoder outputs: call it on z alone, '
      'decoder(encoder(inputs)[0])', None),
@@ -545,6 +557,8 @@ def hint_for(error):
                 'function may use only the tensors it is given (mean, ' \
                 'log_var = args)'.format(found[0].__name__, found[1])
     loss = None
+    # (the error's type leads, for an error known by its type alone)
+    text = '{}: {}'.format(type(error).__name__, text)
     for pattern, hint, cause in KNOWN_ERRORS:
         if cause == LOSS_FUNCTION and re.search(pattern, text):
             # a loss function of the learner's given to compile that

@@ -495,14 +495,16 @@ def main_outcome(task, found, printed, ended, problem):
 
 def printed_by(results, task, prints):
     """Returns results with what the learner's processes printed said to
-    come from the prints of the learner's file in functions Keras calls
-    while it fits or uses the models (prints: static.prints(), [(line,
-    function)]), where there are any: quiet's output while the models
-    were built and used, and main_output's lines beyond the main's."""
+    come from what prints in the learner's file (prints: static.prints(),
+    [(line, function, what)]), where there is any: quiet's output while
+    the models were built and used, and main_output's lines beyond the
+    main's."""
     if not prints:
         return results
-    where = ', '.join('the print at {}.py:{} in {}'.format(
-        task, line, function) for line, function in prints[:3])
+    where = ', '.join('{} at {}.py:{} in {}'.format(what, task, line,
+                                                    function)
+                      for line, function, what in prints[:3])
+    building = all(function == 'autoencoder' for _, function, _ in prints)
 
     def told(result):
         """The result, its message naming the prints."""
@@ -511,14 +513,17 @@ def printed_by(results, task, prints):
             return result
         if result['check'] == 'quiet' and message.startswith(
                 'prints while building: '):
+            if building:
+                return dict(result, message=message + ' ({})'.format(
+                    where))
             return dict(result, message='prints while the models are built '
-                        'and used: {}, from {}, which Keras calls while it '
-                        'fits or uses them; the checker compares what the '
-                        'main prints, so the file must print nothing'.format(
-                            message[len('prints while building: '):].split(
+                        'and used: {}, from {}; the checker compares what '
+                        'the main prints, so the file must print '
+                        'nothing'.format(message[len(
+                            'prints while building: '):].split(
                                 '; autoencoder() must')[0], where))
         if result['check'] == 'main_output' and message.startswith(
-                'the main printed'):
+                'the main printed') and not building:
             # (not what autoencoder() printed, as the remark that it
             # follows from quiet says: the prints named instead)
             return dict(result, message=message.split(
@@ -687,7 +692,12 @@ def verdicts(task, read, drawn, problem=None):
                                 'autoencoder() prints comes first')):
         if decided.get(cause, {}).get('verdict') == 'fail':
             for check in checks:
-                if decided.get(check, {}).get('verdict') == 'fail':
+                # (a crash is its own error, which says where it was
+                # raised: it follows from vae_outputs only where the
+                # models fitted do not learn)
+                if decided.get(check, {}).get('verdict') == 'fail' and not (
+                        cause == 'vae_outputs' and decided[check][
+                            'message'].startswith('raised')):
                     decided[check] = dict(decided[check], message=decided[
                         check]['message'] + ' (this follows from the {} '
                         'failure above{})'.format(cause, why))

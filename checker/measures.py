@@ -96,9 +96,11 @@ def penalties(facts):
                 if layer is not latent:
                     raise Unverified(
                         'an activity regularizer on a layer whose output '
-                        'is not the encoded one ({}): the grader computes '
-                        'the loss with one on the encoded output '
-                        'only'.format(text(layer.get('class'))))
+                        'is not the encoded one ({}{}), so the grader, '
+                        'which computes the loss with one on the encoded '
+                        'output only, cannot measure the compiled loss '
+                        '(see regularizer below)'.format(
+                            text(layer.get('class')), spec.site(layer)))
                 code = facts['code'][0]
                 activity += l1 * float(np.abs(code).sum()) + \
                     l2 * float(np.square(code).sum())
@@ -420,8 +422,9 @@ def trains_problem(task, facts, evidence):
         return 'after 3 epochs on 512 images the loss on {} test images ' \
             'is {}: not finite'.format(HELD_OUT, losses[1])
     if not losses[1] < losses[0]:
-        return 'the loss on {} test images the fit never saw did not ' \
-            'fall in 3 epochs on 512 images: {:.4f}, then {:.4f}'.format(
+        return 'the specification\'s loss (the grader\'s, not the one ' \
+            'compiled) on {} test images the fit never saw did not fall ' \
+            'in 3 epochs on 512 images: {:.4f}, then {:.4f}'.format(
                 HELD_OUT, *losses)
     return None
 

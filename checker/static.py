@@ -283,11 +283,11 @@ def reaching_in(folder, task):
 
 
 def prints(tree):
-    """Returns [(line, function)] of the print calls (print, and Keras's
-    print_tensor) in functions the models call while they are fitted or
-    used: any function or method but autoencoder's own body (whose prints
-    the quiet check names) and the module's top level (imports_cleanly
-    names those)."""
+    """Returns [(line, function, what)] of what prints in the file's
+    functions and methods (print, Keras's print_tensor, a model's
+    summary()): what autoencoder() runs while it builds the models, or
+    Keras while it fits or uses them. The module's top level is left out
+    (imports_cleanly names what the import prints)."""
     found = []
 
     def visit(node, inside):
@@ -297,13 +297,14 @@ def prints(tree):
                                   ast.Lambda)):
                 visit(child, inside + [getattr(child, 'name', 'lambda')])
                 continue
-            if isinstance(child, ast.Call) and inside and \
-                    inside != ['autoencoder'] and (
-                        (isinstance(child.func, ast.Name) and
-                         child.func.id == 'print') or
-                        (isinstance(child.func, ast.Attribute) and
-                         child.func.attr == 'print_tensor')):
-                found.append((child.lineno, inside[-1]))
+            if isinstance(child, ast.Call) and inside:
+                function = child.func
+                if isinstance(function, ast.Name) and function.id == 'print':
+                    found.append((child.lineno, inside[-1], 'the print'))
+                elif isinstance(function, ast.Attribute) and \
+                        function.attr in ('print_tensor', 'summary'):
+                    found.append((child.lineno, inside[-1], 'the {}()'.format(
+                        function.attr)))
             visit(child, inside)
     visit(tree, [])
     return found

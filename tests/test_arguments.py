@@ -101,7 +101,8 @@ def test_bad_call_raises_a_clear_error(name, args, error, fragment):
 
 @pytest.mark.parametrize('name, args, shapes', VALID_CALLS,
                          ids=[ids(call) for call in VALID_CALLS])
-def test_the_same_sizes_in_other_types_build_the_same_models(name, args, shapes):
+def test_the_same_sizes_in_other_types_build_the_same_models(
+        name, args, shapes):
     encoder, decoder, auto = task(name).autoencoder(*args)
     assert [tuple(t.shape) for t in encoder.outputs] == shapes
     assert tuple(auto.outputs[0].shape) == (None, 64)

@@ -265,7 +265,7 @@ def parsed(folder, task):
         return None
     try:
         with open(os.path.join(folder, task + '.py'), 'rb') as f:
-            return ast.parse(f.read())
+            return parse(f.read())
     except (OSError, SyntaxError, ValueError):
         return None
     except (RecursionError, MemoryError):

@@ -247,9 +247,9 @@ def test_model_defects_and_a_crash_fail_exactly_their_checks(tmp_path):
     assert rows['1-sparse', 'keras2', 'builds']['message'] == \
         'skipped: waits on imports_cleanly, which failed'
     message = rows['2-convolutional', 'keras2', 'structure']['message']
-    assert message == 'decoder: convolutions of [16, 16, 16] filters ' \
-        'before the output one; the specification\'s are filters reversed, ' \
-        '[8, 8, 16]', message
+    assert message == 'decoder: convolutions of [16, 16, 16] filters at ' \
+        '2-convolutional.py:79 before the output one; the specification\'s ' \
+        'are filters reversed, [8, 8, 16]', message
     assert rows['2-convolutional', 'keras2', 'variants']['message'] == \
         'skipped: waits on structure, which failed'
     assert rows['0-vanilla', 'keras2', 'trains']['message'].startswith(

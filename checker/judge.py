@@ -159,6 +159,10 @@ def number_or_none(value):
         return math.copysign(math.inf, value)
 
 
+# the three models autoencoder() returns, as the report names them
+MODELS = ('encoder', 'decoder', 'auto')
+
+
 def verify(task, frame, drawn):
     """Checks the runner's evidence of the main's models against the
     judge's own computation (one verification at a time in this process);
@@ -175,14 +179,13 @@ def verified(task, frame, drawn):
     if header.get('error'):
         raise Unverified('the models could not be described: {}'.format(
             text(header['error'])))
-    models = [header.get(name) for name in ('encoder', 'decoder', 'auto')]
+    models = [header.get(name) for name in MODELS]
     if not all(isinstance(model, dict) and isinstance(
             model.get('layers'), list) for model in models):
         raise Unverified('no description of the models')
-    names = ('encoder', 'decoder', 'auto')
-    for name, model in zip(names, models):
+    for name, model in zip(MODELS, models):
         malformed(model, name)
-    weighed(list(zip(names, models))[:2], frame)
+    weighed(list(zip(MODELS, models))[:2], frame)
     x = drawn['x:' + task].astype(np.float64)
     z = drawn['z:' + task].astype(np.float64)
     encoder, decoder, _ = models
@@ -348,9 +351,8 @@ def unnamed_structure(task, frame, decided):
     does not recompute: the differences the descriptions show (the
     unnamed layer among them), or a skip where they show none."""
     try:
-        names = ('encoder', 'decoder', 'auto')
-        models = [frame['header'].get(name) for name in names]
-        for name, model in zip(names, models):
+        models = [frame['header'].get(name) for name in MODELS]
+        for name, model in zip(MODELS, models):
             malformed(model, name)
         problems = checked(spec.STRUCTURE[task], models,
                            *tasks.MAIN_ARGS[task][:3])
@@ -680,7 +682,7 @@ def verdicts(task, read, drawn, problem=None):
         # they tell nothing of what its fit does)
         reshaped = facts is not None and bool(checked(
             spec.check_shapes, {name: model for name, model in zip(
-                ('encoder', 'decoder', 'auto'), facts['models'])
+                MODELS, facts['models'])
                 if not spec.subclassed(model)},
             spec.interface(task, *tasks.MAIN_ARGS[task][:3])))
     except Unverified:

@@ -526,10 +526,15 @@ def hostile_class(into, names, token, listening='-'):
 
 def placed(pid):
     """Returns (session, scheduler autogroup, CPU control group) of pid,
-    or None where it ended."""
+    or None where it ended (a zombie included)."""
     try:
         with open('/proc/{}/stat'.format(pid)) as f:
-            session = f.read().rsplit(')', 1)[1].split()[3]
+            fields = f.read().rsplit(')', 1)[1].split()
+        if fields[0] == 'Z':
+            # a process that ended, not yet reaped: cgroup v1 has moved it
+            # to the root group, which is not where it ran
+            return None
+        session = fields[3]
         with open('/proc/{}/autogroup'.format(pid)) as f:
             group = f.read().split()[0]
         with open('/proc/{}/cgroup'.format(pid)) as f:

@@ -58,6 +58,25 @@ def parse_args(description, argv=None):
     return args
 
 
+# the first images of data sets, as load_data() returned them, kept by
+# keep_data(): {(name, limit): ((x_train, y_train), (x_test, y_test))}
+KEPT = {}
+
+
+def keep_data(name, *limits):
+    """Loads the data set name once (verified, as load_data() loads it)
+    and keeps the first images of each split, as many as each of limits:
+    this process's later load_data() calls for as many images, and those
+    of the processes it forks, return copies of them instead of reading
+    and verifying the file again (0.2 s each; the checker's runner keeps
+    them once before it runs the mains)."""
+    data = load_data(argparse.Namespace(limit=None), name)
+    for limit in limits:
+        KEPT[name, limit] = tuple(tuple(array[:limit].copy()
+                                        for array in split)
+                                  for split in data)
+
+
 def load_data(args, name='mnist'):
     """Returns the data set name ('mnist' or 'fashion_mnist') as Keras's
     load_data() does, offline: the first args.limit images of each split
@@ -65,6 +84,9 @@ def load_data(args, name='mnist'):
 
     Exits with a one-line message if the data is missing or corrupt.
     """
+    if (name, args.limit) in KEPT:
+        return tuple(tuple(array.copy() for array in split)
+                     for split in KEPT[name, args.limit])
     try:
         (x_train, y_train), (x_test, y_test) = datasets.load(name)
     except datasets.DataError as error:

@@ -370,7 +370,8 @@ def profiled(path, python, jobs, started, frames, times, readers):
         elif header.get('kind') == 'ended':
             records.append({'part': 'process', 'task': task,
                             'phase': header.get('phase'),
-                            'seconds': arrived - last})
+                            'seconds': arrived - last,
+                            'cpu': header.get('cpu')})
             if header.get('phase') == 'import':
                 checks_began = arrived
             elif header.get('phase') == 'checks':
@@ -570,10 +571,9 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
     files, present, voided = {}, [], {}
     for folder, task_list in requests.items():
         for task in task_list:
-            files[folder, task] = static.check_file(folder, task)
-            reaching = static.reaching_in(folder, task)
-            if files[folder, task][0]['verdict'] != 'pass':
+            if static.check_exists(folder, task)[1] is None:
                 continue
+            reaching = static.reaching_in(folder, task)
             if reaching:
                 # the file reaches the runner's modules, or Python's own
                 # machinery, beside the models: what its processes report
@@ -593,6 +593,10 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                                          memory, enforce)
                     for job in share:
                         futures[job, engine] = future
+        # the file checks read the files while the runners start
+        for folder, task_list in requests.items():
+            for task in task_list:
+                files[folder, task] = static.check_file(folder, task)
         found = {}
         for folder, task_list in requests.items():
             rows = [dict(r, task='folder', engine='') for r in

@@ -5,6 +5,7 @@ found), a message or (verdict, message, hint); the judge (checker.judge)
 decides the verdict from the evidence it checks itself, and takes a
 probe's message only to explain a failure it has found.
 """
+import argparse
 import contextlib
 import functools
 import io
@@ -16,7 +17,8 @@ import tempfile
 import numpy as np
 import tensorflow as tf
 
-from aelib import ROOT, datasets, plots
+from aelib import ROOT, mains, plots
+from aelib.progress import build_optimizer
 from checker import spec, tasks
 from checker.describe import (describe, described, forward, live_layers,
                               site, where)
@@ -25,6 +27,9 @@ from checker.explain import (ADDED, COMPILED, MADE, SITES, captured,
 
 keras = tf.keras
 EPSILON = 1e-7  # Keras clips probabilities to [EPSILON, 1 - EPSILON]
+# the images of each split a main runs on (run_main), and the training
+# images trains fits on
+MAIN_IMAGES, TRAINED_IMAGES = 256, 512
 
 
 def import_task(task, folder):
@@ -299,14 +304,14 @@ def describe_regularizer(found):
 
 @functools.lru_cache(maxsize=1)
 def training_images():
-    """Returns the first 512 MNIST training images in [0, 1], loaded once
-    for every task of the process."""
-    (x, _), _ = datasets.load('mnist')
-    return x[:512].astype('float32') / 255.
+    """Returns the first TRAINED_IMAGES MNIST training images in [0, 1],
+    loaded once for every task of the process."""
+    (x, _), _ = mains.load_data(argparse.Namespace(limit=TRAINED_IMAGES))
+    return x.astype('float32') / 255.
 
 
 def trains(task, module, arguments, probe=None):
-    """Three epochs on 512 MNIST images lower the loss, with no NaN; with
+    """Three epochs on TRAINED_IMAGES MNIST images lower the loss, with no NaN; with
     probe, sends the judge the models' weights before and after (the
     judge measures the loss itself, on images the fit did not see)."""
     x = training_images()
@@ -316,6 +321,7 @@ def trains(task, module, arguments, probe=None):
     arrays = {}
     before = {name: describe(model, arrays, 'before.' + name)
               for name, model in (('encoder', encoder), ('decoder', decoder))}
+    build_optimizer(auto)
     with captured():
         losses = auto.fit(x, x, epochs=3, batch_size=64, verbose=0,
                           shuffle=True).history['loss']
@@ -332,7 +338,7 @@ def trains(task, module, arguments, probe=None):
     return None
 
 
-def run_main(task, module, limit=256):
+def run_main(task, module, limit=MAIN_IMAGES):
     """Runs test_files/N-main.py for one epoch on limit images with module
     as the task file; what it prints goes to stdout, the judge's pipe."""
     sys.modules[task] = module

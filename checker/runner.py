@@ -40,6 +40,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(
 
 import argparse  # noqa: E402
 import ctypes  # noqa: E402
+import gc  # noqa: E402
 import importlib  # noqa: E402
 import io  # noqa: E402
 import signal  # noqa: E402
@@ -48,6 +49,7 @@ import traceback  # noqa: E402
 import aelib  # noqa: F401,E402  (first: sets TensorFlow's options)
 import tensorflow as tf  # noqa: E402
 
+from aelib import mains  # noqa: E402
 from checker import explain, protocol, sandbox, tasks  # noqa: E402
 from checker.describe import send_evidence  # noqa: E402
 from checker.explain import (SOURCE, crash_text, hint_for,  # noqa: E402
@@ -301,14 +303,21 @@ def main(argv=None):
     CHALLENGE.update(read_challenge())
     sandbox.LIBC.prctl(sandbox.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     watch_sites()
+    # MNIST read and verified once, for every process of every job
+    mains.keep_data('mnist', probes.MAIN_IMAGES, probes.TRAINED_IMAGES)
     probes.training_images()
+    # what the zygote holds now (TensorFlow, Keras, the challenge) is never
+    # garbage: the garbage collector's passes in the forked processes
+    # (Keras 3's clear_session() runs one each time) leave it out, instead
+    # of walking it again in each, and leave its pages shared
+    gc.freeze()
     for number, (folder, task, pipes) in enumerate(jobs):
         protocol.write(pipe, {'kind': 'begin', 'job': number, 'task': task})
         for phase in PHASES:
             pid = child((folder, task, number), phase, pipes, every)
             while True:
                 try:
-                    _, status = os.waitpid(pid, 0)
+                    _, status, usage = os.wait4(pid, 0)
                     break
                 except InterruptedError:
                     continue
@@ -317,7 +326,8 @@ def main(argv=None):
             protocol.write(pipe, {'kind': 'ended', 'job': number,
                                   'phase': phase,
                                   'status': os.waitstatus_to_exitcode(
-                                      status)})
+                                      status),
+                                  'cpu': usage.ru_utime + usage.ru_stime})
         for fd in pipes:
             os.close(fd)
             every.discard(fd)

@@ -471,15 +471,17 @@ def refused(folder, name):
     return None
 
 
-def check_file(folder, task):
-    """Returns the results of FILE_CHECKS for the task's file in folder."""
+def check_exists(folder, task):
+    """Returns the exists result of the task's file in folder and the
+    file's bytes (None where it failed): the one file check the engine
+    checks wait on."""
     path = os.path.join(folder, task + '.py')
     reason = refused(folder, task + '.py')
     if reason:
-        return [result('exists', 'fail', reason)]
+        return result('exists', 'fail', reason), None
     if not os.path.isfile(path):
-        return [result('exists', 'fail', 'no {}.py in {}'.format(task,
-                                                                 folder))]
+        return result('exists', 'fail', 'no {}.py in {}'.format(
+            task, folder)), None
     with open(path, 'rb') as f:
         data = f.read()
     try:
@@ -488,13 +490,22 @@ def check_file(folder, task):
     except UnicodeDecodeError as error:
         binary = error
     if binary:
-        return [result('exists', 'fail', '{}.py is not Python text: {} (a '
-                       'binary file, or text in another encoding); save it '
-                       'as UTF-8 text'.format(task, 'it holds NUL bytes'
-                                              if binary is True else
-                                              'byte {} is not UTF-8'.format(
-                                                  binary.start)))]
-    results = [result('exists'), check_shebang(data), check_newline(data),
+        return result('exists', 'fail', '{}.py is not Python text: {} (a '
+                      'binary file, or text in another encoding); save it '
+                      'as UTF-8 text'.format(task, 'it holds NUL bytes'
+                                             if binary is True else
+                                             'byte {} is not UTF-8'.format(
+                                                 binary.start))), None
+    return result('exists'), data
+
+
+def check_file(folder, task):
+    """Returns the results of FILE_CHECKS for the task's file in folder."""
+    path = os.path.join(folder, task + '.py')
+    exists, data = check_exists(folder, task)
+    if data is None:
+        return [exists]
+    results = [exists, check_shebang(data), check_newline(data),
                check_executable(path), check_pycodestyle(path)]
     try:
         tree = parse(data, filename=path)

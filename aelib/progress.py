@@ -511,12 +511,14 @@ def build_optimizer(model):
     its first fit, as that fit's first step would make them: a training
     step that makes variables is traced twice, so fit then traces it once
     (0.2 to 0.7 s less a fit, docs/self-check.md). Left to fit where the
-    model trains with a train_step of its own (which may apply its
-    gradients to other variables), and on Keras 2 where it draws random
-    numbers (the second trace's operation seeds are the ones a fit
-    uses)."""
+    model is not built yet (a Sequential without an Input makes its
+    weights in its first call), where it trains with a train_step of its
+    own (which may apply its gradients to other variables), and on Keras 2
+    where it draws random numbers (the second trace's operation seeds are
+    the ones a fit uses)."""
     optimizer = getattr(model, 'optimizer', None)
-    if not hasattr(optimizer, 'build') or type(model).train_step is not \
+    if not getattr(model, 'built', False) or not hasattr(
+            optimizer, 'build') or type(model).train_step is not \
             tf.keras.Model.train_step or (
                 not hasattr(tf.keras, 'ops') and draws_randomly(model)):
         return

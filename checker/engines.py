@@ -27,8 +27,16 @@ ENGINE_ENVS = {engine: (tasks.ENVIRONMENT_FOLDERS[engine],
                for engine in tasks.ENGINES}
 # seconds each task may take on each engine, unless --timeout says
 TIMEOUT = 180
-# MiB the runner's processes may hold in all, unless --memory says
+# MiB the runner's processes may hold in all, unless --memory says; from
+# TOGETHER_MEMORY up, each job's three processes may run at once (each
+# counts the zygote's TensorFlow again, about 350 MiB on Keras 3)
 MEMORY = 4096
+TOGETHER_MEMORY = 2048
+# the engine whose runner takes longest (TensorFlow's import alone: 4.4 s
+# on Keras 3, 1.8 s on Keras 2): where the runners take every core, its
+# runner alone runs each job's processes at once, and so gets more than
+# one core's share while the others run (docs/self-check.md)
+SLOWEST = 'keras3'
 # the largest file the runner may write, and how many processes (threads
 # count) it may have where the limit applies (not to root)
 FILE_LIMIT = 64 << 20
@@ -189,7 +197,8 @@ def hand_over(work, layers):
         os.chmod(work, 0o755)
 
 
-def run_engine(jobs, engine, timeout, memory=None, enforce=True):
+def run_engine(jobs, engine, timeout, memory=None, enforce=True,
+               together=False):
     """Runs the engine checks of jobs, [(folder, task)], in a sandboxed
     runner, one after the other in one process where nothing goes wrong,
     and judges them; returns {(folder, task): its results in order}. A
@@ -197,7 +206,8 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
     fails the check under way and skips the rest; the jobs after it run in
     a new process. So does a job whose processes hold more than memory
     MiB. enforce: apply the sandbox (False where the host has none and the
-    learner checks their own files)."""
+    learner checks their own files). together: run each job's three
+    processes at once (where a core is free for them)."""
     python = interpreter(engine)
     if python is None:
         return {job: [static.result(check, 'skip', not_installed(engine))
@@ -229,7 +239,7 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True):
             read, current, problem = run_jobs(
                 python, [(copies[jobs[n][0]], jobs[n][1])
                          for n in remaining], rules, timeout, memory,
-                work, drawn)
+                work, drawn, together)
             for number, read_of in read.items():
                 found[remaining[number]] = (read_of, drawn, ENDED)
             if current is None:
@@ -302,27 +312,36 @@ def stop(process):
 
 
 class Job:
-    """What the judge reads of one job's processes: the frames of its
-    checks (and the import's and the main's), and what each of its three
-    processes printed on stdout, each on a pipe of its own."""
+    """What the judge reads of one job's processes: for each of its three
+    processes, on two pipes of its own, the frames it sent (of its checks)
+    and what it printed on stdout."""
 
     def __init__(self):
         """Makes the job's pipes; the runner gets their write ends."""
-        self.frames, self.broken, self.times = [], [], []
+        self.sent = {phase: ([], []) for phase in PHASES}
+        self.broken = []
         self.outputs = {phase: bytearray() for phase in PHASES}
         self.ends, self.threads = [], []
-        read_end, write_end = os.pipe()
-        self.ends.append(write_end)
-        self.threads.append(threading.Thread(
-            target=read_frames, daemon=True,
-            args=(os.fdopen(read_end, 'rb'), self.frames, self.broken,
-                  self.times)))
         for phase in PHASES:
+            read_end, write_end = os.pipe()
+            self.ends.append(write_end)
+            self.threads.append(threading.Thread(
+                target=read_frames, daemon=True,
+                args=(os.fdopen(read_end, 'rb'), self.sent[phase][0],
+                      self.broken, self.sent[phase][1])))
             read_end, write_end = os.pipe()
             self.ends.append(write_end)
             self.threads.append(threading.Thread(
                 target=read_output, daemon=True, args=(
                     os.fdopen(read_end, 'rb'), self.outputs[phase])))
+
+    @property
+    def frames(self):
+        """Returns the frames its processes sent: the import's, then the
+        checks', then the main's, each process's in the order it sent
+        them (whether the processes ran one after the other or at
+        once)."""
+        return [frame for phase in PHASES for frame in self.sent[phase][0]]
 
     def start(self):
         """Starts reading, once the runner holds the write ends."""
@@ -352,47 +371,46 @@ PROFILE = 'AUTOENCODERS_PROFILE'
 def profiled(path, python, jobs, started, frames, times, readers):
     """Adds to the file at path a JSON line per part of the runner's
     work: its start (the sandbox, Python, TensorFlow's import) to its
-    first job's beginning, each job's import, checks and main processes,
-    and each check within the checks process (from the frame before it).
-    Only a measure of time: no verdict reads it."""
-    records, last = [], started
-    checks_began = started
+    first job's beginning, each job's import, checks and main processes
+    (from when each started to when it ended, with the CPU seconds the
+    runner says it used), each check within the checks process (from the
+    frame before it), and the runner's whole time. Only a measure of
+    time: no verdict reads it."""
+    records, began = [], {}
     for frame, arrived in zip(frames, times):
         header = frame['header']
-        number = header.get('job')
+        number, phase = header.get('job'), header.get('phase')
+        if header.get('kind') == 'end':
+            records.append({'part': 'runner', 'seconds': arrived - started})
         if not isinstance(number, int) or not 0 <= number < len(jobs):
             continue
         task = jobs[number][1]
-        if header.get('kind') == 'begin':
-            if number == 0:
-                records.append({'part': 'start', 'seconds': arrived - last})
-            last = arrived
-        elif header.get('kind') == 'ended':
+        if header.get('kind') == 'begin' and number == 0:
+            records.append({'part': 'start', 'seconds': arrived - started})
+        elif header.get('kind') == 'started':
+            began[number, phase] = arrived
+        elif header.get('kind') == 'ended' and (number, phase) in began:
             records.append({'part': 'process', 'task': task,
-                            'phase': header.get('phase'),
-                            'seconds': arrived - last,
+                            'phase': phase,
+                            'seconds': arrived - began[number, phase],
                             'cpu': header.get('cpu')})
-            if header.get('phase') == 'import':
-                checks_began = arrived
-            elif header.get('phase') == 'checks':
-                job = readers[number]
-                before = checks_began
-                for sent, arrived_check in zip(job.frames, job.times):
-                    if sent['header'].get('kind') == 'check' and \
-                            arrived_check >= before:
+            if phase == 'checks':
+                before = began[number, phase]
+                for sent, arrived_check in zip(*readers[number].sent[phase]):
+                    if sent['header'].get('kind') == 'check':
                         records.append({
                             'part': 'check', 'task': task,
                             'check': sent['header'].get('check'),
                             'seconds': arrived_check - before})
                         before = arrived_check
-            last = arrived
     engine = 'keras3' if 'keras3' in python else 'keras2'
     with open(path, 'a') as f:
         for record in records:
             f.write(json.dumps(dict(record, engine=engine)) + '\n')
 
 
-def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
+def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
+             together=False):
     """Runs checker/runner.py on jobs, [(copy of a folder, task)], under
     the sandbox's rules, each within timeout seconds (from the moment it
     begins; the process's start counts for the first) and memory MiB of
@@ -403,7 +421,8 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn):
     read_end, write_end = os.pipe()
     command = [python, '-I', '-B', os.path.join(work, 'lib', 'checker',
                                                 'runner.py'),
-               '--pipe', str(write_end)]
+               '--pipe', str(write_end)] + (
+                   ['--together'] if together else [])
     readers = [Job() for _ in jobs]
     for (copy, task), job in zip(jobs, readers):
         command += ['--job', copy, task, ','.join(str(fd)
@@ -581,16 +600,21 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
                 voided[folder, task] = not_taken(reaching)
             else:
                 present.append((folder, task))
-    # one process per engine, or more where there are more cores
+    # one process per engine, or more where there are more cores; each
+    # job's checks and main run side by side where a core is left for them,
+    # else in the slowest engine's runners alone (where memory allows)
     groups = max(1, min(len(present), jobs // max(1, len(engines))))
+    spare = len(engines) * min(groups, len(present)) < jobs
+    roomy = memory is None or memory >= TOGETHER_MEMORY
     futures = {}
     with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
         for engine in engines:
             for group in range(groups):
                 share = present[group::groups]
                 if share:
-                    future = pool.submit(run_engine, share, engine, timeout,
-                                         memory, enforce)
+                    future = pool.submit(
+                        run_engine, share, engine, timeout, memory, enforce,
+                        roomy and (spare or engine == SLOWEST))
                     for job in share:
                         futures[job, engine] = future
         # the file checks read the files while the runners start

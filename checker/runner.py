@@ -1,32 +1,34 @@
 """The runner: the only code that imports a learner's task files. It runs in
 a sandbox (checker.sandbox) that the judge (checker.engines) starts:
 
-    python -I -B checker/runner.py --pipe FD \
-        --job COPY 0-vanilla FRAMES,IMPORT,CHECKS,MAIN [...]
+    python -I -B checker/runner.py --pipe FD [--together] \
+        --job COPY 0-vanilla PIPES [...]
 
 Theory of operation. This process, the zygote, imports TensorFlow, reads
 the judge's challenge from stdin (the images and codes to run the models
 on, drawn once the runner had started) and never imports a learner's file.
 For each job (a task of a folder; COPY is the sandbox's copy of the
-folder) it forks three processes, one after the other, each holding only
-that job's pipes, each in a Landlock domain of its own nested in the
-sandbox's (so that none can trace, signal or open the files of the zygote
-or of another job's processes), each with the copy as its working
-directory and first on sys.path, as the grader's mains have it:
+folder) it forks three processes, one after the other (with --together,
+all three at once: the checks and the main then run side by side on two
+cores), each holding only its own two of that job's pipes, each in a
+Landlock domain of its own nested in the sandbox's (so that none can
+trace, signal or open the files of the zygote or of another process),
+each with the copy as its working directory and first on sys.path, as
+the grader's mains have it. PIPES gives two pipes for each, in this
+order: the frames (checker.protocol) it sends, and its stdout:
 
-- import: imports the task file; its stdout is the judge's IMPORT pipe;
+- import: imports the task file;
 - checks: imports it, builds the models, runs the probes (checker.probes)
   and sends what they find, and the evidence the judge checks them
-  against (checker.describe), as frames (checker.protocol) on FRAMES; its
-  stdout is the judge's CHECKS pipe;
-- main: runs the task's main for one epoch on a slice of MNIST; its
-  stdout is the judge's MAIN pipe.
+  against (checker.describe);
+- main: runs the task's main for one epoch on a slice of MNIST.
 
 The zygote writes on its own pipe (--pipe) only what it knows itself:
-when each job began ('begin') and how each process ended ('ended', with
-its exit status), then 'end'. Processes a job's processes leave behind
-come back to the zygote (a child subreaper) and are killed before the
-next one starts. The judge reads the three outputs itself, and trusts
+when each job began ('begin'), when each process started ('started') and
+how it ended ('ended', with its exit status and CPU seconds), then 'end'.
+Processes a job's processes leave behind come back to the zygote (a child
+subreaper) and are killed before the next process, or the next job's,
+starts. The judge reads the three outputs itself, and trusts
 nothing the checks process sends that it cannot check: that process holds
 the learner's code, which can rewrite anything in it.
 """
@@ -234,10 +236,11 @@ def main_phase(task, probe, challenge):
 
 def child(job, phase, pipes, every):
     """Forks the process of one phase of a job; returns its pid. It keeps
-    only its job's frames and its phase's output of every pipe given, in
-    a Landlock domain of its own; it exits 0 once its phase is done."""
+    only its phase's two pipes (its frames and its output) of every pipe
+    given, in a Landlock domain of its own; it exits 0 once its phase is
+    done."""
     folder, task, number = job
-    frames, output = pipes[0], pipes[1 + PHASES.index(phase)]
+    frames, output = pipes[2 * PHASES.index(phase):][:2]
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -278,6 +281,29 @@ def child(job, phase, pipes, every):
 CHALLENGE = {}
 
 
+def run_phases(pipe, job, phases, pipes, every):
+    """Runs the processes of phases of a job at once and waits for them
+    all; writes when each started and how it ended, then kills what they
+    left running."""
+    running = {}
+    for phase in phases:
+        running[child(job, phase, pipes, every)] = phase
+        protocol.write(pipe, {'kind': 'started', 'job': job[2],
+                              'phase': phase})
+    while running:
+        try:
+            pid, status, usage = os.wait4(-1, 0)
+        except InterruptedError:
+            continue
+        if pid in running:
+            protocol.write(pipe, {'kind': 'ended', 'job': job[2],
+                                  'phase': running.pop(pid),
+                                  'status': os.waitstatus_to_exitcode(
+                                      status),
+                                  'cpu': usage.ru_utime + usage.ru_stime})
+    sandbox.kill_children()
+
+
 def main(argv=None):
     """Runs the checks of each job given (a task of a folder), one after
     the other, on this process's engine, each phase in a process of its
@@ -286,6 +312,8 @@ def main(argv=None):
     parser.add_argument('--job', nargs=3, action='append', required=True,
                         metavar=('FOLDER', 'TASK', 'PIPES'))
     parser.add_argument('--pipe', type=int, required=True)
+    parser.add_argument('--together', action='store_true',
+                        help='run each job\'s three processes at once')
     args = parser.parse_args(argv)
     jobs = []
     for folder, task, pipes in args.job:
@@ -295,8 +323,9 @@ def main(argv=None):
             pipes = [int(fd) for fd in pipes.split(',')]
         except ValueError:
             pipes = []
-        if len(pipes) != 1 + len(PHASES):
-            parser.error('--job: PIPES is FRAMES,IMPORT,CHECKS,MAIN')
+        if len(pipes) != 2 * len(PHASES):
+            parser.error('--job: PIPES is two for each of {}, their frames '
+                         'and their output'.format(', '.join(PHASES)))
         jobs.append((folder, task, pipes))
     every = {fd for _, _, pipes in jobs for fd in pipes} | {args.pipe}
     pipe = os.fdopen(args.pipe, 'wb')
@@ -313,21 +342,8 @@ def main(argv=None):
     gc.freeze()
     for number, (folder, task, pipes) in enumerate(jobs):
         protocol.write(pipe, {'kind': 'begin', 'job': number, 'task': task})
-        for phase in PHASES:
-            pid = child((folder, task, number), phase, pipes, every)
-            while True:
-                try:
-                    _, status, usage = os.wait4(pid, 0)
-                    break
-                except InterruptedError:
-                    continue
-            # what the phase left running is killed before the next
-            sandbox.kill_children()
-            protocol.write(pipe, {'kind': 'ended', 'job': number,
-                                  'phase': phase,
-                                  'status': os.waitstatus_to_exitcode(
-                                      status),
-                                  'cpu': usage.ru_utime + usage.ru_stime})
+        for phases in [PHASES] if args.together else zip(PHASES):
+            run_phases(pipe, (folder, task, number), phases, pipes, every)
         for fd in pipes:
             os.close(fd)
             every.discard(fd)

@@ -5,6 +5,7 @@ exactly the checks it breaks, with its message, and nothing else.
 The variants are made here from the project's own files, each by one edit.
 The checker drives both engines' environments itself, so each test runs in
 one suite only."""
+import json
 import os
 import shutil
 import stat
@@ -303,3 +304,51 @@ def test_the_command_exits_1_and_writes_gradescopes_schema(tmp_path,
                                   'counted': True}
     # 1 README + 4 files x 8 checks, 8 of them those of the missing file
     assert (report['score'], report['max_score']) == (25, 33)
+
+
+def test_a_jobs_processes_at_once_or_apart_give_the_same_verdicts():
+    from checker import engines as judging
+    job = (os.path.join(ROOT, 'tests', 'learners', 'vae-print-loss'),
+           '3-variational')
+    apart, at_once = (judging.run_engine([job], 'keras2', 120,
+                                         together=together)[job]
+                      for together in (False, True))
+    assert [(r['check'], r['verdict']) for r in at_once] == \
+        [(r['check'], r['verdict']) for r in apart]
+    judged = {r['check']: r for r in at_once}
+    assert judged['trains']['verdict'] == 'pass'
+    assert judged['main_output']['verdict'] == 'fail'
+    assert judged['main_output']['message'] == {
+        r['check']: r for r in apart}['main_output']['message']
+
+
+def test_the_profile_times_each_process_from_its_start_to_its_end(tmp_path):
+    from types import SimpleNamespace
+    from checker import engines as judging
+    sent = {'import': ([], []), 'main': ([], []), 'checks': (
+        [{'header': {'kind': 'check', 'check': 'builds'}},
+         {'header': {'kind': 'check', 'check': 'structure'}}], [13., 14.5])}
+    zygote = [({'kind': 'begin', 'job': 0}, 12.),
+              ({'kind': 'started', 'job': 0, 'phase': 'checks'}, 12.5),
+              ({'kind': 'started', 'job': 0, 'phase': 'main'}, 12.6),
+              ({'kind': 'ended', 'job': 0, 'phase': 'main', 'cpu': 1.5},
+               14.),
+              ({'kind': 'ended', 'job': 0, 'phase': 'checks', 'cpu': 2.},
+               15.),
+              ({'kind': 'end'}, 15.5)]
+    path = tmp_path / 'profile.jsonl'
+    judging.profiled(str(path), '/x/.venv-keras3/bin/python',
+                     [('folder', '2-convolutional')], 10.,
+                     [{'header': header} for header, _ in zygote],
+                     [arrived for _, arrived in zygote],
+                     [SimpleNamespace(sent=sent)])
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    assert {record['engine'] for record in records} == {'keras3'}
+    found = [(record['part'], record.get('phase') or record.get('check'),
+              record['seconds'], record.get('cpu')) for record in records]
+    assert found == [('start', None, 2., None),
+                     ('process', 'main', pytest.approx(1.4), 1.5),
+                     ('process', 'checks', 2.5, 2.),
+                     ('check', 'builds', 0.5, None),
+                     ('check', 'structure', 1.5, None),
+                     ('runner', None, 5.5, None)]

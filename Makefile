@@ -88,8 +88,10 @@ ENVIRONMENT = $(PYTHON) tools/environment.py --uv $(UVBIN)
 $(UVBIN):
 	$(PYTHON) -m pip install $(PIP) --target $(UV_HOME) uv==$(UV_VERSION)
 
+# (where the whole environment was installed, all of it again: syncing the
+# core alone would remove what the tests and the applications use)
 $(VENV)/.core: requirements-data.txt $(wildcard locks/keras2-core-*.txt) pyproject.toml | $(UVBIN)
-	$(ENVIRONMENT) keras2 core --folder $(VENV)
+	$(ENVIRONMENT) keras2 $(if $(wildcard $(VENV)/.installed),all,core) --folder $(VENV)
 	touch $@
 
 # everything: in one install where the core is not there yet (make test
@@ -99,7 +101,7 @@ $(VENV)/.installed: requirements-data.txt $(wildcard locks/keras2-*.txt) pyproje
 	touch $(VENV)/.core $@
 
 $(VENV3)/.core: requirements-data.txt $(wildcard locks/keras3-core-*.txt) pyproject.toml | $(UVBIN)
-	$(ENVIRONMENT) keras3 core --folder $(VENV3) $(if $(OPTIONAL),--optional)
+	$(ENVIRONMENT) keras3 $(if $(wildcard $(VENV3)/.installed),all,core) --folder $(VENV3) $(if $(OPTIONAL),--optional)
 	if [ ! -e $(VENV3).missing ]; then touch $@; fi
 
 $(VENV3)/.installed: requirements-data.txt $(wildcard locks/keras3-*.txt) pyproject.toml | $(UVBIN)

@@ -54,7 +54,7 @@ KEPT = ('PATH', 'LANG', 'LC_ALL', 'TZ')
 KEPT_PREFIXES = ('TF_', 'XLA_', 'OMP_', 'KMP_', 'MKL_', 'ONEDNN_', 'DNNL_',
                  'CUDA_')
 # how often (s) the judge looks at the runner's time and memory
-POLL = 0.25
+POLL = 0.1
 # the processes the runner starts for each job, whose stdout the judge
 # reads, and the most bytes of each it keeps
 PHASES = ('import', 'checks', 'main')

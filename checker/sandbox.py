@@ -982,27 +982,29 @@ def probe():
         return 1
 
 
-def descendants(pid):
-    """Returns the processes whose parent is pid (by /proc)."""
-    found = []
+def parents():
+    """Returns {pid: the processes whose parent it is} of every process
+    (by /proc, read once)."""
+    found = {}
     for name in os.listdir('/proc'):
         if not name.isdigit():
             continue
         try:
             with open('/proc/{}/stat'.format(name)) as f:
                 fields = f.read().rsplit(')', 1)[1].split()
-        except (OSError, IndexError):
+            found.setdefault(int(fields[1]), []).append(int(name))
+        except (OSError, IndexError, ValueError):
             continue
-        if int(fields[1]) == pid:
-            found.append(int(name))
     return found
 
 
 def tree(pid):
     """Returns pid and every process below it."""
+    children = parents()
     found, level = [pid], [pid]
     while level:
-        level = [child for parent in level for child in descendants(parent)]
+        level = [child for parent in level
+                 for child in children.get(parent, [])]
         found += level
     return found
 

@@ -816,3 +816,30 @@ def test_a_runner_dies_with_its_supervisor(box, grader):
                                       str(process.pid)))
             except OSError:
                 pass
+
+
+def test_the_memory_held_counts_a_childs_child():
+    """held_mib sums the process and every process below it, a child's
+    child too: three processes of 100 MiB each."""
+    script = ('import mmap, subprocess, sys, time\n'
+              'm = mmap.mmap(-1, 100 << 20, mmap.MAP_SHARED | '
+              'mmap.MAP_ANONYMOUS)\n'
+              'for page in range(0, 100 << 20, 4096):\n    m[page] = 1\n'
+              'depth = int(sys.argv[2])\n'
+              'if depth < 2:\n'
+              '    subprocess.Popen([sys.executable, "-c", sys.argv[1], '
+              'sys.argv[1], str(depth + 1)])\n'
+              'else:\n'
+              '    print("ready", flush=True)\n'
+              'time.sleep(60)\n')
+    process = subprocess.Popen([sys.executable, '-c', script, script, '0'],
+                               stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline() == 'ready\n'
+        tree = sandbox.tree(process.pid)
+        assert len(tree) == 3 and tree[0] == process.pid
+        assert 300 <= sandbox.held_mib(process.pid) < 400
+    finally:
+        for pid in sandbox.tree(process.pid)[::-1]:
+            os.kill(pid, signal.SIGKILL)
+        process.wait()

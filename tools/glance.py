@@ -151,11 +151,26 @@ def interruption(record):
             'goal: at most one epoch lost, the same numbers', 'resuming.md')
 
 
+def self_check(record):
+    """How long the self-check takes, beside the earlier commit measured
+    in turn with it."""
+    runs, before = record['runs'], record.get('baseline')
+    return ('The self-check\'s speed (`make check-profile`)',
+            'a folder on both engines in {:.1f} s, one task in {:.1f} s, '
+            'the file checks in {:.1f} s{}'.format(
+                runs['folder'], runs['one_task'], runs['files'],
+                ' (`{}` beside it: {:.1f} s, {:.1f} s, {:.1f} s)'.format(
+                    before['commit'], before['runs']['folder'],
+                    before['runs']['one_task'], before['runs']['files'])
+                if before else ''),
+            'goal: under 20 s, 5 s and 1 s', 'self-check.md#speed')
+
+
 AREAS = (('results', reproduction), ('anomaly', anomaly),
          ('compression', compression), ('denoising', denoising),
          ('dimensionality', dimensionality), ('theory', theory),
          ('backends', engines), ('explorer', explorer),
-         ('interruption', interruption))
+         ('interruption', interruption), ('check_profile', self_check))
 
 
 def render(folder=os.path.join(ROOT, 'results'), docs='docs'):

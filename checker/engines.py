@@ -29,9 +29,11 @@ ENGINE_ENVS = {engine: (tasks.ENVIRONMENT_FOLDERS[engine],
 TIMEOUT = 180
 # MiB the runner's processes may hold in all, unless --memory says; from
 # TOGETHER_MEMORY up, each job's three processes may run at once (each
-# counts the zygote's TensorFlow again, about 350 MiB on Keras 3)
+# counts the zygote's TensorFlow again, about 350 MiB on Keras 3: a task's
+# checks and main together held 1.1 GiB with the zygote's, one after the
+# other 0.75 GiB)
 MEMORY = 4096
-TOGETHER_MEMORY = 2048
+TOGETHER_MEMORY = 3072
 # the engine whose runner takes longest (TensorFlow's import alone: 4.4 s
 # on Keras 3, 1.8 s on Keras 2): where the runners take every core, its
 # runner alone runs each job's processes at once, and so gets more than
@@ -605,7 +607,8 @@ def check_folders(requests, engines, timeout, jobs, memory=MEMORY,
     # else in the slowest engine's runners alone (where memory allows)
     groups = max(1, min(len(present), jobs // max(1, len(engines))))
     spare = len(engines) * min(groups, len(present)) < jobs
-    roomy = memory is None or memory >= TOGETHER_MEMORY
+    roomy = (os.cpu_count() or 1) > 1 and (
+        memory is None or memory >= TOGETHER_MEMORY)
     futures = {}
     with concurrent.futures.ThreadPoolExecutor(max(1, jobs)) as pool:
         for engine in engines:

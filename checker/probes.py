@@ -322,8 +322,9 @@ def trains(task, module, arguments, probe=None):
     arrays = {}
     before = {name: describe(model, arrays, 'before.' + name)
               for name, model in (('encoder', encoder), ('decoder', decoder))}
-    build_optimizer(auto)
     with captured():
+        # (within captured(): an optimizer of the file's may print)
+        build_optimizer(auto)
         losses = auto.fit(x, x, epochs=3, batch_size=64, verbose=0,
                           shuffle=True).history['loss']
     after = {name: describe(model, arrays, 'after.' + name)

@@ -27,10 +27,12 @@ The zygote writes on its own pipe (--pipe) only what it knows itself:
 when each job began ('begin'), when each process started ('started') and
 how it ended ('ended', with its exit status and CPU seconds), then 'end'.
 Processes a job's processes leave behind come back to the zygote (a child
-subreaper) and are killed before the next process, or the next job's,
-starts. The judge reads the three outputs itself, and trusts
-nothing the checks process sends that it cannot check: that process holds
-the learner's code, which can rewrite anything in it.
+subreaper) and are killed once the processes run together have ended
+(with --together, what the import left then runs on beside the checks and
+the main, which are the same learner's), before any other starts. The
+judge reads the three outputs itself, and trusts nothing the checks
+process sends that it cannot check: that process holds the learner's code,
+which can rewrite anything in it.
 """
 import os
 import sys

@@ -61,6 +61,10 @@ POLL = 0.1
 # reads, and the most bytes of each it keeps
 PHASES = ('import', 'checks', 'main')
 OUTPUT_LIMIT = 64 << 10
+# the most bytes the import's and the main's frames may hold (a line or two
+# each: what they report is whether the file imported, or why the main
+# crashed); the checks' may hold protocol.TOTAL_LIMIT
+SMALL_REPORT = 1 << 20
 # what a check the runner never reported says where its process ended
 # well (status 0): the learner's file ended it
 ENDED = 'the process ended (status 0) before this check reported: ' \
@@ -257,12 +261,13 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True,
     return judged
 
 
-def read_frames(stream, frames, broken, times=None):
-    """Reads the runner's frames from stream into frames until its end
-    (and into times, where given, when each arrived, on the judge's
-    clock); a broken frame ends the reading (said in broken), and the rest
-    of the stream is read and left."""
-    reader = protocol.Reader(stream)
+def read_frames(stream, frames, broken, times=None,
+                total=protocol.TOTAL_LIMIT):
+    """Reads the runner's frames from stream into frames until its end, at
+    most total bytes (and into times, where given, when each arrived, on
+    the judge's clock); a broken frame ends the reading (said in broken),
+    and the rest of the stream is read and left."""
+    reader = protocol.Reader(stream, total)
     try:
         while True:
             frame = reader.read()
@@ -327,10 +332,14 @@ class Job:
         for phase in PHASES:
             read_end, write_end = os.pipe()
             self.ends.append(write_end)
+            # the checks send the evidence; the import and the main only a
+            # line or two: a job holds little more than one conversation
             self.threads.append(threading.Thread(
                 target=read_frames, daemon=True,
                 args=(os.fdopen(read_end, 'rb'), self.sent[phase][0],
-                      self.broken, self.sent[phase][1])))
+                      self.broken, self.sent[phase][1],
+                      protocol.TOTAL_LIMIT if phase == 'checks'
+                      else SMALL_REPORT)))
             read_end, write_end = os.pipe()
             self.ends.append(write_end)
             self.threads.append(threading.Thread(

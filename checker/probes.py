@@ -27,9 +27,7 @@ from checker.explain import (ADDED, COMPILED, MADE, SITES, captured,
 
 keras = tf.keras
 EPSILON = 1e-7  # Keras clips probabilities to [EPSILON, 1 - EPSILON]
-# the images of each split a main runs on (run_main), and the training
-# images trains fits on
-MAIN_IMAGES, TRAINED_IMAGES = 256, 512
+TRAINED_IMAGES, MAIN_IMAGES = tasks.TRAINED_IMAGES, tasks.MAIN_IMAGES
 
 
 def import_task(task, folder):
@@ -335,8 +333,8 @@ def trains(task, module, arguments, probe=None):
     if not np.all(np.isfinite(losses)):
         return 'training losses {}: not finite'.format(losses)
     if not losses[-1] < losses[0]:
-        return 'the loss did not fall in 3 epochs on 512 images: {}'.format(
-            ', '.join('{:.4f}'.format(v) for v in losses))
+        return 'the loss did not fall in 3 epochs on {} images: {}'.format(
+            TRAINED_IMAGES, ', '.join('{:.4f}'.format(v) for v in losses))
     return None
 
 

@@ -65,10 +65,10 @@ OUTPUT_LIMIT = 64 << 10
 # each: what they report is whether the file imported, or why the main
 # crashed); the checks' may hold protocol.TOTAL_LIMIT
 SMALL_REPORT = 1 << 20
-# what a check the runner never reported says where its process ended
-# well (status 0): the learner's file ended it
-ENDED = 'the process ended (status 0) before this check reported: ' \
-    'something in the file ends it (os._exit, say)'
+# the seconds the runner may take to start (import TensorFlow, read MNIST)
+# before its first job begins, where the time limit is shorter: a job's
+# time is its own, on a slow or busy host too
+START_LIMIT = 120
 
 
 def copy_folder(folder, into):
@@ -239,23 +239,24 @@ def run_engine(jobs, engine, timeout, memory=None, enforce=True,
         hand_over(work, layers)
         rules = policy(engine, work, lib, layers, enforce, timeout,
                        len(jobs), memory)
-        remaining, found = list(range(len(jobs))), {}
+        remaining = list(range(len(jobs)))
         while remaining:
             drawn = judge.challenge()
-            read, current, problem = run_jobs(
+            done, current = run_jobs(
                 python, [(copies[jobs[n][0]], jobs[n][1])
                          for n in remaining], rules, timeout, memory,
-                work, drawn, together)
-            for number, read_of in read.items():
-                found[remaining[number]] = (read_of, drawn, ENDED)
+                work, drawn, lambda number, read, problem, drawn=drawn,
+                share=remaining: judge.verdicts(
+                    jobs[share[number]][1], read, drawn, problem),
+                together)
+            for number, results in done.items():
+                judged[jobs[remaining[number]]] = results
             if current is None:
                 break
-            found[remaining[current]] = (read.get(current, {}), drawn,
-                                         problem)
             remaining = remaining[current + 1:]
-        for n, job in enumerate(jobs):
-            read_of, drawn, problem = found.get(n, ({}, None, ENDED))
-            judged[job] = judge.verdicts(job[1], read_of, drawn, problem)
+        for job in jobs:
+            if job not in judged:
+                judged[job] = judge.verdicts(job[1], {}, None, judge.ENDED)
     finally:
         sandbox.remove_tree(work)
     return judged
@@ -373,6 +374,26 @@ class Job:
         return {phase: bytes(data).decode('utf-8', errors='replace')
                 for phase, data in self.outputs.items()}
 
+    def finished(self):
+        """Says whether every pipe of the job has ended."""
+        return not any(thread.is_alive() for thread in self.threads)
+
+    def read(self, ended):
+        """Returns what the judge read of the job (ended: {phase: exit
+        status}, as the runner's own pipe says)."""
+        return {'frames': self.frames, 'printed': self.printed(),
+                'ended': ended, 'broken': list(self.broken)}
+
+    def release(self):
+        """Gives back what the job's frames hold, once it is judged (the
+        frames of every job of a runner, held until its end, would fill
+        the judge's budget of the reports it holds at once): the kind and
+        check of each are kept, for the profile."""
+        for frames, _ in self.sent.values():
+            frames[:] = [{'header': {key: frame['header'].get(key)
+                                     for key in ('kind', 'check')}}
+                         for frame in frames]
+
 
 # a file to add where the time of a grading went, read on the judge's
 # clock as the runner's frames arrive (tools/profile_check.py)
@@ -420,15 +441,31 @@ def profiled(path, python, jobs, started, frames, times, readers):
             f.write(json.dumps(dict(record, engine=engine)) + '\n')
 
 
-def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
+def endings(frames, ended):
+    """Adds to ended, {job: {phase: exit status}}, how each process ended,
+    from the runner's own frames."""
+    for frame in frames:
+        header = frame['header']
+        number = header.get('job')
+        if header.get('kind') == 'ended' and header.get('phase') in \
+                PHASES and isinstance(number, int) and \
+                isinstance(header.get('status'), int):
+            ended.setdefault(number, {})[header['phase']] = header['status']
+
+
+def run_jobs(python, jobs, rules, timeout, memory, work, drawn, decide,
              together=False):
     """Runs checker/runner.py on jobs, [(copy of a folder, task)], under
     the sandbox's rules, each within timeout seconds (from the moment it
-    begins; the process's start counts for the first) and memory MiB of
-    its processes (where given); returns ({job: what the judge read of
-    it}, the number of the job under way when it was stopped or died or
-    None, what happened to it). What the judge read of a job: {'frames',
-    'printed': {phase: text}, 'ended': {phase: exit status}, 'broken'}."""
+    begins: the runner's start, which runs no learner's code, has
+    START_LIMIT, or timeout where more) and memory MiB of
+    its processes (where given). Each job that ends is judged as soon as
+    its pipes end, by decide(number, what the judge read of it, problem),
+    and its frames given back; so is the job under way when the runner was
+    stopped or died, with what happened to it. Returns ({job: decide's
+    result}, the number of that job or None). What the judge read of a
+    job: {'frames', 'printed': {phase: text}, 'ended': {phase: exit
+    status}, 'broken'}."""
     read_end, write_end = os.pipe()
     command = [python, '-I', '-B', os.path.join(work, 'lib', 'checker',
                                                 'runner.py'),
@@ -444,8 +481,8 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
                    json.dumps(rules), '--'] + command
     errors = os.path.join(work, 'runner.stderr')
     frames, broken, times = [], [], []
-    current, began, problem = 0, time.monotonic(), None
-    started = began
+    current, began, problem = 0, None, None
+    started = time.monotonic()
     with open(errors, 'w') as stderr:
         process = subprocess.Popen(
             command, cwd=work, env=rules['environment'],
@@ -461,18 +498,44 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
     reader = threading.Thread(target=read_frames, daemon=True, args=(
         os.fdopen(read_end, 'rb'), frames, broken, times))
     reader.start()
+    ended, seen, done = {}, 0, {}
+    # (a thread of its own: the time and memory limits are watched while
+    # the judge decides)
+    deciding = concurrent.futures.ThreadPoolExecutor(1)
+
+    def judge_ended():
+        """Judges the jobs whose three processes ended and whose pipes
+        all ended."""
+        for number, job in enumerate(readers):
+            if number not in done and len(ended.get(number, {})) == \
+                    len(PHASES) and job.finished():
+                done[number] = deciding.submit(
+                    decide, number, job.read(ended[number]), judge.ENDED)
+                job.release()
+
     while True:
         try:
             process.wait(timeout=POLL)
             finished = True
         except subprocess.TimeoutExpired:
             finished = False
+        arrived = frames[seen:]
+        seen += len(arrived)
+        endings(arrived, ended)
         begun = sum(f['header'].get('kind') == 'begin' for f in frames[:])
-        if begun - 1 > current:
+        if begun and (began is None or begun - 1 > current):
             current, began = begun - 1, time.monotonic()
         if finished:
             break
-        if time.monotonic() - began > timeout:
+        if began is None and time.monotonic() - started > max(
+                timeout, START_LIMIT):
+            # (no learner's code runs before the first job begins)
+            stop(process)
+            problem = 'the grader\'s runner did not start within {:g} s ' \
+                '(TensorFlow\'s import): the host is too slow or too ' \
+                'busy'.format(max(timeout, START_LIMIT))
+            break
+        if began is not None and time.monotonic() - began > timeout:
             stop(process)
             problem = 'took longer than {:g} s (the time limit, ' \
                 '--timeout): something in the file or in autoencoder() ' \
@@ -488,38 +551,27 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
                 'autoencoder() builds far more than the models ' \
                 'need'.format(held, memory)
             break
+        judge_ended()
     reader.join(timeout=30)
     for job in readers:
         job.join(timeout=10)
-    ended = {}
-    for frame in frames:
-        header = frame['header']
-        number = header.get('job')
-        if header.get('kind') == 'ended' and header.get('phase') in \
-                PHASES and isinstance(number, int) and \
-                isinstance(header.get('status'), int):
-            ended.setdefault(number, {})[header['phase']] = header['status']
-    by_job = {number: {'frames': job.frames, 'printed': job.printed(),
-                       'ended': ended.get(number, {}),
-                       'broken': job.broken}
-              for number, job in enumerate(readers)}
+    endings(frames[seen:], ended)
     if os.environ.get(PROFILE):
         profiled(os.environ[PROFILE], python, jobs, started, frames, times,
                  readers)
-    done = [number for number in range(len(jobs))
-            if len(ended.get(number, {})) == len(PHASES)]
     current = max(0, min(current, len(jobs) - 1))
     if problem is None and broken:
         stop(process)
         problem = 'the runner sent something that is not a report ' \
             '({}); nothing after it was read'.format(broken[0])
+    judge_ended()
     if problem is None and process.returncode == 0 and \
             len(done) == len(jobs):
-        return by_job, None, None
+        return decided(deciding, done), None
     if problem is None:
         current = min(set(range(len(jobs))) - set(done))
     if problem is None and process.returncode == 0:
-        problem = ENDED
+        problem = judge.ENDED
     if problem is None and process.returncode == -signal.SIGKILL:
         problem = 'the process was killed (SIGKILL) from outside: on a ' \
             'grading platform, most often for using more memory than ' \
@@ -534,7 +586,21 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn,
                 if line.startswith('sandbox: ')]
         if said:
             problem = said[-1]
-    return by_job, current, problem
+    # (a job whose processes all ended keeps its verdicts: what happened
+    # came after it)
+    for number in range(current + 1):
+        if number not in done:
+            done[number] = deciding.submit(
+                decide, number, readers[number].read(ended.get(number, {})),
+                problem if number == current else judge.ENDED)
+    return decided(deciding, done), current
+
+
+def decided(deciding, done):
+    """Returns {job: its verdicts} once every job of done, {job: the
+    future of its verdicts}, is decided (what the judge raised, raised)."""
+    deciding.shutdown()
+    return {number: future.result() for number, future in done.items()}
 
 
 ERROR_LINE = re.compile(r'^(\w+(?:\.\w+)*(?:Error|Exception|Exit|Interrupt'

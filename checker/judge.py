@@ -45,6 +45,10 @@ from checker.recompute import (ATOL, FORWARD_LIMIT, LARGEST_VALUE, LOCK,
 
 CHALLENGE_SIZE = 8
 VERDICTS = ('pass', 'fail', 'note', 'skip')
+# what a check the runner never reported says where its process ended
+# well (status 0): the learner's file ended it
+ENDED = 'the process ended (status 0) before this check reported: ' \
+    'something in the file ends it (os._exit, say)'
 
 
 def latent_shape(task):
@@ -597,6 +601,12 @@ def verdicts(task, read, drawn, problem=None):
     the job."""
     printed, ended, frames = observed(read)
     found, models = claims(task, frames)
+    broken = read.get('broken') if isinstance(read, dict) else None
+    if broken and problem in (None, ENDED):
+        # a process of the job sent what is not a report: what it sent
+        # after was never read
+        problem = 'the runner sent something that is not a report ({}); ' \
+            'nothing after it was read'.format(text(broken[0]))
     decided, missing = {}, None
     facts = unnamed = None
     for check in tasks.engine_checks(task):
@@ -642,8 +652,8 @@ def verdicts(task, read, drawn, problem=None):
         elif check == 'builds' and found[check]['verdict'] == 'pass':
             try:
                 if models is None:
-                    raise Unverified('the runner sent no evidence of its '
-                                     'models')
+                    raise Unverified(problem or 'the runner sent no '
+                                     'evidence of its models')
                 facts = checked(verify, task, models, drawn)
                 decided[check] = found[check]
             except Misbuilt as error:

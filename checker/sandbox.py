@@ -1182,16 +1182,33 @@ def supervise(policy, command):
             enter_user_namespace()
         if kind and LIBC.unshare(CLONE_NEWPID) != 0:
             failed('unshare(CLONE_NEWPID)')
-        return run_child(policy, command, user, cgroups)
+        return run_child(policy, command, user, cgroups,
+                         () if lock is None else (lock,))
     finally:
         remove_cgroups(cgroups)
         if lock is not None:
             os.close(lock)
 
 
-def run_child(policy, command, user, cgroups):
+def close_others(keep):
+    """Closes every file descriptor above stderr but those of keep."""
+    try:
+        open_now = [int(name) for name in os.listdir('/proc/self/fd')]
+    except OSError:
+        open_now = range(3, 1 << 16)
+    for fd in open_now:
+        if fd > 2 and fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def run_child(policy, command, user, cgroups, keep=()):
     """Forks the runner, applies the policy in it and execs command;
-    waits for it, kills what it left; returns its wait status."""
+    waits for it, kills what it left; returns its wait status. The pipes
+    the runner was given are its own: this process keeps none of them (the
+    judge reads each job's until it ends), only keep."""
     stop = []
 
     def stopping(number, _):
@@ -1214,6 +1231,7 @@ def run_child(policy, command, user, cgroups):
             os.write(2, 'sandbox: could not start the runner: {}\n'.format(
                 error).encode())
         os._exit(125)
+    close_others(keep)
     while True:
         try:
             _, status = os.waitpid(pid, 0)

@@ -323,6 +323,42 @@ def test_a_jobs_processes_at_once_or_apart_give_the_same_verdicts():
         assert at_once[check]['message'] == apart[check]['message']
 
 
+def test_each_job_is_judged_as_it_ends_and_its_reports_given_back(
+        tmp_path, monkeypatch):
+    """The judge holds the frames of the jobs under way alone: each job
+    of a runner is judged once its processes and its pipes have ended (the
+    sandbox's supervisor keeps none of them), and its frames are given
+    back, so that a class's many jobs never fill the judge's budget of the
+    reports it holds at once (protocol.LIVE)."""
+    from checker import engines as judging, judge, protocol
+    jobs = []
+    for number in range(4):
+        folder = tmp_path / str(number)
+        folder.mkdir()
+        shutil.copy2(os.path.join(ROOT, '0-vanilla.py'), folder)
+        jobs.append((str(folder), '0-vanilla'))
+    base, held, own = protocol.LIVE.held, [], []
+    verdicts = judge.verdicts
+
+    def counted(task, read, *arguments):
+        held.append(protocol.LIVE.held - base)
+        own.append(sum(array.nbytes for frame in read['frames']
+                       for name, array in frame.items() if name != 'header'))
+        return verdicts(task, read, *arguments)
+    monkeypatch.setattr(judge, 'verdicts', counted)
+    found = judging.run_engine(jobs, 'keras2', 120)
+    assert all(all(r['verdict'] == 'pass' for r in found[job]
+                   if r['check'] in ('builds', 'structure', 'trains'))
+               for job in jobs), found
+    # each judged with its own frames beside at most the next job's
+    # (held to the runner's end, the first would be judged beside all
+    # four jobs')
+    assert len(held) == 4 and min(own) > 1 << 20, (held, own)
+    assert all(now < 2.2 * size for now, size in zip(held, own)), (held,
+                                                                   own)
+    assert protocol.LIVE.held - base < min(own) / 2
+
+
 def test_the_profile_times_each_process_from_its_start_to_its_end(tmp_path):
     from types import SimpleNamespace
     from checker import engines as judging

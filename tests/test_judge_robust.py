@@ -804,6 +804,40 @@ def mutated(frames, rng):
     return frames
 
 
+def test_a_report_cut_short_fails_builds_saying_what_cut_it():
+    """A builds claim whose models' evidence never came fails, and says
+    why where the judge knows: the runner stopped (its limit), or a
+    process sent what is not a report (the rest of it unread)."""
+    frames, drawn = honest()
+    cut = read_back(frames[:frames.index(next(
+        frame for frame in frames if frame[0]['kind'] == 'models'))])
+    said = {}
+    for case, read, problem in (
+            ('silent', observed(cut), None),
+            ('stopped', observed(cut), 'took longer than 8 s (the time '
+             'limit, --timeout)'),
+            ('broken', dict(observed(cut), broken=[
+                'a frame of 999 bytes, beyond the limit of 12']), None)):
+        found = {r['check']: r for r in judge.verdicts('0-vanilla', read,
+                                                       drawn, problem)}
+        assert found['builds']['verdict'] == 'fail'
+        assert found['structure']['verdict'] == 'skip'
+        said[case] = found['builds']['message']
+    assert said['silent'] == 'the models could not be checked: the ' \
+        'runner sent no evidence of its models'
+    assert said['stopped'] == 'the models could not be checked: took ' \
+        'longer than 8 s (the time limit, --timeout)'
+    assert said['broken'] == 'the models could not be checked: the ' \
+        'runner sent something that is not a report (a frame of 999 ' \
+        'bytes, beyond the limit of 12); nothing after it was read'
+    # the whole report, its stream broken after its end, is judged as it
+    # is without the break: the evidence came
+    whole = observed(read_back(frames))
+    assert judge.verdicts('0-vanilla', dict(whole, broken=[
+        'a header that is not JSON']), drawn) == judge.verdicts(
+            '0-vanilla', whole, drawn)
+
+
 @one_engine
 def test_a_fuzzed_report_always_gets_a_full_list_of_verdicts():
     """Random mutations of a real report (its headers' values, arrays,

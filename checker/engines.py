@@ -384,15 +384,24 @@ class Job:
         return {'frames': self.frames, 'printed': self.printed(),
                 'ended': ended, 'broken': list(self.broken)}
 
-    def release(self):
+    def release(self, profiling=False):
         """Gives back what the job's frames hold, once it is judged (the
         frames of every job of a runner, held until its end, would fill
-        the judge's budget of the reports it holds at once): the kind and
-        check of each are kept, for the profile."""
-        for frames, _ in self.sent.values():
-            frames[:] = [{'header': {key: frame['header'].get(key)
-                                     for key in ('kind', 'check')}}
-                         for frame in frames]
+        the judge's budget of the reports it holds at once); profiling,
+        the checks' names alone are kept, for the profile (profiled)."""
+        for frames, times in self.sent.values():
+            if not profiling:
+                frames[:], times[:] = [], []
+                continue
+            kept = []
+            for frame in frames:
+                header = frame['header']
+                check = header.get('check')
+                kept.append({'header': {
+                    'kind': 'check', 'check': check if check in
+                    tasks.ENGINE_CHECKS else None} if header.get('kind') ==
+                    'check' else {}})
+            frames[:] = kept
 
 
 # a file to add where the time of a grading went, read on the judge's
@@ -511,47 +520,53 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn, decide,
                     len(PHASES) and job.finished():
                 done[number] = deciding.submit(
                     decide, number, job.read(ended[number]), judge.ENDED)
-                job.release()
+                job.release(bool(os.environ.get(PROFILE)))
 
-    while True:
-        try:
-            process.wait(timeout=POLL)
-            finished = True
-        except subprocess.TimeoutExpired:
-            finished = False
-        arrived = frames[seen:]
-        seen += len(arrived)
-        endings(arrived, ended)
-        begun = sum(f['header'].get('kind') == 'begin' for f in frames[:])
-        if begun and (began is None or begun - 1 > current):
-            current, began = begun - 1, time.monotonic()
-        if finished:
-            break
-        if began is None and time.monotonic() - started > max(
-                timeout, START_LIMIT):
-            # (no learner's code runs before the first job begins)
-            stop(process)
-            problem = 'the grader\'s runner did not start within {:g} s ' \
-                '(TensorFlow\'s import): the host is too slow or too ' \
-                'busy'.format(max(timeout, START_LIMIT))
-            break
-        if began is not None and time.monotonic() - began > timeout:
-            stop(process)
-            problem = 'took longer than {:g} s (the time limit, ' \
-                '--timeout): something in the file or in autoencoder() ' \
-                'does not return'.format(timeout)
-            break
-        # (their own resident memory: not the shared libraries' pages,
-        # which the system can drop and read again)
-        held = sandbox.held_mib(process.pid) if memory else 0
-        if memory and held > memory:
-            stop(process)
-            problem = 'held {:.0f} MiB of memory, more than the {:g} ' \
-                'MiB allowed (--memory): something in the file or in ' \
-                'autoencoder() builds far more than the models ' \
-                'need'.format(held, memory)
-            break
-        judge_ended()
+    try:
+        while True:
+            try:
+                process.wait(timeout=POLL)
+                finished = True
+            except subprocess.TimeoutExpired:
+                finished = False
+            arrived = frames[seen:]
+            seen += len(arrived)
+            endings(arrived, ended)
+            begun = sum(f['header'].get('kind') == 'begin' for f in frames[:])
+            if begun and (began is None or begun - 1 > current):
+                current, began = begun - 1, time.monotonic()
+            if finished:
+                break
+            if began is None and time.monotonic() - started > max(
+                    timeout, START_LIMIT):
+                # (no learner's code runs before the first job begins)
+                stop(process)
+                problem = 'the grader\'s runner did not start within {:g} s ' \
+                    '(TensorFlow\'s import): the host is too slow or too ' \
+                    'busy'.format(max(timeout, START_LIMIT))
+                break
+            if began is not None and time.monotonic() - began > timeout:
+                stop(process)
+                problem = 'took longer than {:g} s (the time limit, ' \
+                    '--timeout): something in the file or in autoencoder() ' \
+                    'does not return'.format(timeout)
+                break
+            # (their own resident memory: not the shared libraries' pages,
+            # which the system can drop and read again)
+            held = sandbox.held_mib(process.pid) if memory else 0
+            if memory and held > memory:
+                stop(process)
+                problem = 'held {:.0f} MiB of memory, more than the {:g} ' \
+                    'MiB allowed (--memory): something in the file or in ' \
+                    'autoencoder() builds far more than the models ' \
+                    'need'.format(held, memory)
+                break
+            judge_ended()
+    except BaseException:
+        # (the grader's own failure: the runner goes with it)
+        stop(process)
+        deciding.shutdown(wait=False)
+        raise
     reader.join(timeout=30)
     for job in readers:
         job.join(timeout=10)
@@ -565,8 +580,9 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn, decide,
         problem = 'the runner sent something that is not a report ' \
             '({}); nothing after it was read'.format(broken[0])
     judge_ended()
-    if problem is None and process.returncode == 0 and \
-            len(done) == len(jobs):
+    if problem is None and len(done) == len(jobs):
+        # (every job's processes ended: how the runner ended after them
+        # changes none of their verdicts)
         return decided(deciding, done), None
     if problem is None:
         current = min(set(range(len(jobs))) - set(done))

@@ -267,9 +267,23 @@ def sparse_loss(task, module, arguments, lambtha=0.1):
     """Returns how the loss on a batch of the sparse model built with a
     lambtha large enough to be seen differs from the cross-entropy plus
     lambtha times the codes' L1 norm, divided by the batch size (Keras 2
-    and 3.14+) or not (Keras 3.0 to 3.13); None if it does not."""
+    and 3.14+) or not (Keras 3.0 to 3.13); None if it does not. A latent
+    layer whose regularizer's factor stays what it was with the main's
+    lambtha is named as that."""
     encoder, decoder, auto = make(module, tuple(arguments[:3]) +
                                   (lambtha,))
+    latent = live_layers(encoder)[-1]
+    found = getattr(latent, 'activity_regularizer', None)
+    if found is not None and not np.isclose(
+            float(getattr(found, 'l1', 0) or 0), lambtha, rtol=1e-6):
+        # the main's lambtha written in place of the argument
+        return ('fail', 'built with lambtha = {:g}, the encoder\'s latent '
+                'layer ({}{}) has the activity regularizer {}: its factor '
+                'does not follow lambtha'.format(
+                    lambtha, type(latent).__name__, site(latent),
+                    describe_regularizer(found)),
+                'give the regularizer the argument: '
+                'keras.regularizers.l1(lambtha)')
     x = images(task, arguments, 16)
     code = forward(encoder, x)
     cross_entropy = float(np.mean(binary_cross_entropy(

@@ -194,6 +194,14 @@ def test_the_sparse_penalty_is_on_the_encoded_output_and_in_the_loss():
     assert probes.sparse_loss('1-sparse', right, arguments) is None
     assert 'the penalty on the encoded output is not in the loss' in \
         probes.sparse_loss('1-sparse', on_weights, arguments)
+    # a factor written in place of lambtha: right with the main's value,
+    # named as soon as lambtha changes
+    fixed = edited('1-sparse', 'l1(lambtha)', 'l1(1e-3)')
+    assert regularizer_verdict('1-sparse', fixed, arguments) == (
+        'fail', 'built with lambtha = 0.1, the encoder\'s latent layer '
+        '(Dense) has the activity regularizer L1(l1=0.001, l2=None): its '
+        'factor does not follow lambtha', 'give the regularizer the '
+        'argument: keras.regularizers.l1(lambtha)')
     everywhere = edited(
         '1-sparse', "x = keras.layers.Dense(units, activation='relu')(x)",
         "x = keras.layers.Dense(units, activation='relu', activity_"

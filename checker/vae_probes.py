@@ -209,6 +209,8 @@ RECONSTRUCTIONS = (
               'the batch (sum over the pixels, average over the batch)'),
     ('total', 'the cross-entropy summed over the pixels and the batch '
               '(average over the batch)'),
+    ('twice', 'the cross-entropy summed over the pixels twice (given to '
+              'compile and added with add_loss as well)'),
     ('none', 'no cross-entropy'),
 )
 KLS = (
@@ -220,7 +222,9 @@ KLS = (
     ('half', 'the KL term with exp(log_var / 2) where it needs exp(log_var)'),
     ('double', 'the KL term with 2 * log_var and exp(2 * log_var), as if '
                'log_var were the log standard deviation'),
-    ('unhalved', 'the KL term without its factor 0.5'),
+    ('unhalved', 'the KL term twice (without its factor 0.5, or added '
+                 'twice: two add_loss calls, or add_loss and the loss '
+                 'function both)'),
     ('negative', 'the KL term with its sign reversed (the KL divergence is '
                  '-0.5 * sum(1 + log_var - mean ** 2 - exp(log_var)))'),
 )
@@ -232,7 +236,8 @@ def loss_terms(x, reconstruction, mean, log_var):
     batch, pixels = x.shape
     per = pixels * binary_cross_entropy(x, reconstruction)
     r = {'sum': per.mean(), 'mean': per.mean() / pixels,
-         'batch': per.sum() / pixels, 'total': per.sum(), 'none': 0.}
+         'batch': per.sum() / pixels, 'total': per.sum(),
+         'twice': 2 * per.mean(), 'none': 0.}
 
     def kl(log_term, variance):
         """Returns the KL divergence per sample."""
@@ -307,7 +312,10 @@ def vae_loss(models, seen, probe=None, challenge=None):
                if (rn, kn) != ('none', 'none')
                and np.isclose(loss, r[rn] + k[kn] + extra, rtol=1e-4)]
     words = dict(RECONSTRUCTIONS), dict(KLS)
-    if matches:
+    if np.isclose(loss, 2 * expected, rtol=1e-4):
+        found = 'it is twice that: the whole loss is counted twice (given ' \
+            'to compile and added with add_loss as well, or added twice)'
+    elif matches:
         rn, kn, extra = matches[0]
         found = 'it matches {} plus {}'.format(words[0][rn], words[1][kn]) \
             if kn != 'none' else 'it matches {}, with no KL term'.format(

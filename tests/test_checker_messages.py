@@ -157,18 +157,23 @@ def test_python_3_10_features_fail_python39_with_their_line(tmp_path):
             assert found['message'].endswith('the grader runs Python 3.9')
 
 
-def edited(task, old, new):
+def edited(task, old, new, path=None):
     """Returns the project's task file as a module, with old replaced by
-    new in its text (one edit, which must apply)."""
+    new in its text (one edit, which must apply); written to path where
+    given (TensorFlow's autograph reads a traced function's source from
+    its file: the project's own, where it is not written)."""
     import os
     import types
     from aelib import ROOT
     with open(os.path.join(ROOT, task + '.py')) as f:
         text = f.read()
     assert old in text, old
+    text = text.replace(old, new)
+    if path is not None:
+        with open(path, 'w') as f:
+            f.write(text)
     module = types.ModuleType(task)
-    exec(compile(text.replace(old, new), task + '.py', 'exec'),
-         module.__dict__)
+    exec(compile(text, str(path or task + '.py'), 'exec'), module.__dict__)
     return module
 
 
@@ -211,6 +216,33 @@ def test_the_sparse_penalty_is_on_the_encoded_output_and_in_the_loss():
                               'L1('), message
     assert message.endswith('only the latent layer has an activity '
                             'regularizer')
+
+
+def test_a_vae_loss_counted_twice_is_named_as_that(tmp_path):
+    """A KL term added twice, or the whole loss counted twice, is named as
+    that (their values are the usual mistakes', read on a batch)."""
+    said = {}
+    for name, old, new in (
+            ('kl', 'self.add_loss(ops.mean(kl))', 'self.add_loss(2 * '
+             'ops.mean(kl))'),
+            ('whole', 'self.add_loss(ops.mean(kl))', 'self.add_loss(2 * '
+             'ops.mean(kl))'),
+            ('right', 'self.add_loss(ops.mean(kl))',
+             'self.add_loss(ops.mean(kl))')):
+        module = edited('3-variational', old, new,
+                        tmp_path / '{}.py'.format(name))
+        if name == 'whole':
+            module.reconstruction_loss = lambda y, p: 2 * \
+                module.keras.losses.binary_crossentropy(y, p) * p.shape[-1]
+        models = probes.make(module, (784, [64], 2))
+        said[name] = vae_probes.vae_loss(models, {'roles': None})
+    assert said['right'] is None
+    assert said['kl'].split(': ', 1)[1].startswith(
+        'it matches the cross-entropy summed over the pixels plus the KL '
+        'term twice (without its factor 0.5, or added twice: two add_loss '
+        'calls, or add_loss and the loss function both)'), said['kl']
+    assert said['whole'].split(': ', 1)[1].startswith(
+        'it is twice that: the whole loss is counted twice'), said['whole']
 
 
 def test_a_regularizer_the_specification_does_not_name_is_a_note():

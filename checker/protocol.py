@@ -26,7 +26,6 @@ it reads it:
 Anything else ends the conversation (ProtocolError), and what was read
 before stands.
 """
-import ast
 import gc
 import io
 import json
@@ -37,6 +36,8 @@ import threading
 import weakref
 
 import numpy as np
+
+from checker.parsing import literal
 
 # the most one frame's header, one array and one conversation may hold
 HEADER_LIMIT = 1 << 20
@@ -208,7 +209,7 @@ def npy_header(text):
     """Returns (dtype, shape, fortran_order) from a .npy header's text,
     refusing any dtype but numbers' and any shape but a tuple of sizes."""
     try:
-        found = ast.literal_eval(text)
+        found = literal(text)
     except (ValueError, SyntaxError, MemoryError, RecursionError,
             TypeError):
         found = None

@@ -9,24 +9,12 @@ and a hint where the fix is known.
 import ast
 import os
 import stat
-import threading
+
+from checker.parsing import parse
 
 SHEBANG = '#!/usr/bin/env python3'
 ALLOWED_IMPORT = 'import tensorflow.keras as keras'
 PYCODESTYLE = '2.11.1'
-
-
-# CPython 3.11 builds an AST with a recursion counter shared by the whole
-# interpreter (CPython issue gh-106905): two threads parsing at once can
-# raise "SystemError: AST constructor recursion depth mismatch". Folders
-# are checked from several threads, so parsing takes turns
-PARSING = threading.Lock()
-
-
-def parse(data, **keywords):
-    """Returns ast.parse(data, **keywords), one thread at a time."""
-    with PARSING:
-        return ast.parse(data, **keywords)
 
 
 def result(check, verdict='pass', message='', hint=''):

@@ -804,6 +804,42 @@ def mutated(frames, rng):
     return frames
 
 
+def test_a_parse_that_meets_another_threads_is_parsed_again(monkeypatch):
+    """CPython 3.11's AST counter shared between threads: a parse that
+    meets another thread's (numpy's .npy reading, which takes no turn)
+    is parsed again; any other SystemError is the parser's own."""
+    import ast
+    from checker import parsing
+    parse, calls = ast.parse, []
+
+    def meeting(data, **keywords):
+        calls.append(data)
+        if len(calls) < 3:
+            raise SystemError('AST constructor recursion depth mismatch '
+                              '(before=30, after=26)')
+        return parse(data, **keywords)
+    monkeypatch.setattr(ast, 'parse', meeting)
+    assert parsing.literal(" {'descr': '<f4', 'shape': (8, 784)}") == {
+        'descr': '<f4', 'shape': (8, 784)}
+    assert len(calls) == 3
+
+    def broken(data, **keywords):
+        raise SystemError('another error')
+    monkeypatch.setattr(ast, 'parse', broken)
+    with pytest.raises(SystemError, match='another error'):
+        parsing.parse('x = 1')
+    # a mismatch every time is raised at the last try
+    tries = []
+
+    def always(data, **keywords):
+        tries.append(data)
+        raise SystemError('AST constructor recursion depth mismatch')
+    monkeypatch.setattr(ast, 'parse', always)
+    with pytest.raises(SystemError, match='mismatch'):
+        parsing.parse('x = 1')
+    assert len(tries) == parsing.TRIES
+
+
 def test_a_report_cut_short_fails_builds_saying_what_cut_it():
     """A builds claim whose models' evidence never came fails, and says
     why where the judge knows: the runner stopped (its limit), or a

@@ -19,7 +19,7 @@ import threading
 import time
 
 from aelib import ROOT, datasets
-from checker import judge, protocol, sandbox, static, tasks
+from checker import judge, parsing, protocol, sandbox, static, tasks
 
 # each engine: its environment's folder and the variables that select it
 ENGINE_ENVS = {engine: (tasks.ENVIRONMENT_FOLDERS[engine],
@@ -131,7 +131,9 @@ def mnist_folder():
     write it)."""
     folder = os.environ.get('MNIST_DATA_DIR') or datasets.DEFAULT_DATA_DIR
     if not os.path.isfile(os.path.join(folder, 'mnist.npz')):
-        (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
+        # (numpy reads each .npy header with Python's parser)
+        with parsing.LOCK:
+            (x_train, y_train), (x_test, y_test) = datasets.load_mnist()
         datasets.write_npz(os.path.join(folder, 'mnist.npz'),
                            (x_train, y_train, x_test, y_test))
     return os.path.realpath(folder)

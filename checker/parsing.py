@@ -4,8 +4,8 @@ gh-106905): two threads building one at once can raise "SystemError: AST
 constructor recursion depth mismatch". The judge builds them in several
 threads: the file checks beside the readers of the runners' reports (each
 array's .npy header is a Python literal) and numpy's own reading of .npy
-files. Its own parses take turns, and one that meets another's (numpy's)
-is parsed again."""
+files. Its parses take turns (numpy's MNIST reads holding LOCK too), and
+one that meets another's all the same is parsed again."""
 import ast
 import threading
 

@@ -509,7 +509,7 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn, decide,
     reader = threading.Thread(target=read_frames, daemon=True, args=(
         os.fdopen(read_end, 'rb'), frames, broken, times))
     reader.start()
-    ended, seen, done = {}, 0, {}
+    ended, seen, begun, done = {}, 0, 0, {}
     # (a thread of its own: the time and memory limits are watched while
     # the judge decides)
     deciding = concurrent.futures.ThreadPoolExecutor(1)
@@ -534,7 +534,7 @@ def run_jobs(python, jobs, rules, timeout, memory, work, drawn, decide,
             arrived = frames[seen:]
             seen += len(arrived)
             endings(arrived, ended)
-            begun = sum(f['header'].get('kind') == 'begin' for f in frames[:])
+            begun += sum(f['header'].get('kind') == 'begin' for f in arrived)
             if begun and (began is None or begun - 1 > current):
                 current, began = begun - 1, time.monotonic()
             if finished:

@@ -390,10 +390,10 @@ def held_out_loss(task, facts, models, arrays):
 
 
 def trains_problem(task, facts, evidence):
-    """The judge's trains verdict: the models fitted for 3 epochs on
-    tasks.TRAINED_IMAGES MNIST images are the verified ones (the same
-    layers, the same weights before the fit), and the judge's own loss on
-    test images the fit never saw falls."""
+    """The judge's trains verdict: the models fitted for
+    tasks.TRAINED_EPOCHS epochs on tasks.TRAINED_IMAGES MNIST images are
+    the verified ones (the same layers, the same weights before the fit),
+    and the judge's own loss on test images the fit never saw falls."""
     if not evidence:
         return 'no weights after the fit were reported: the grader ' \
             'measures the loss of the trained models itself'
@@ -421,14 +421,16 @@ def trains_problem(task, facts, evidence):
     losses = [held_out_loss(task, facts, [given[name] for name in names],
                             evidence) for given in (before, after)]
     if not all(np.isfinite(losses)):
-        return 'after 3 epochs on {} images the loss on {} test images ' \
-            'is {}: not finite'.format(tasks.TRAINED_IMAGES, HELD_OUT,
+        return 'after {} epochs on {} images the loss on {} test images ' \
+            'is {}: not finite'.format(tasks.TRAINED_EPOCHS,
+                                       tasks.TRAINED_IMAGES, HELD_OUT,
                                        losses[1])
     if not losses[1] < losses[0]:
         return 'the specification\'s loss (the grader\'s, not the one ' \
             'compiled) on {} test images the fit never saw did not fall ' \
-            'in 3 epochs on {} images: {:.4f}, then {:.4f}'.format(
-                HELD_OUT, tasks.TRAINED_IMAGES, *losses)
+            'in {} epochs on {} images: {:.4f}, then {:.4f}'.format(
+                HELD_OUT, tasks.TRAINED_EPOCHS, tasks.TRAINED_IMAGES,
+                *losses)
     return None
 
 

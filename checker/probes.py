@@ -337,7 +337,8 @@ def trains(task, module, arguments, probe=None):
     with captured():
         # (within captured(): an optimizer of the file's may print)
         build_optimizer(auto)
-        losses = auto.fit(x, x, epochs=3, batch_size=64, verbose=0,
+        losses = auto.fit(x, x, epochs=tasks.TRAINED_EPOCHS,
+                          batch_size=64, verbose=0,
                           shuffle=True).history['loss']
     after = {name: describe(model, arrays, 'after.' + name)
              for name, model in (('encoder', encoder), ('decoder', decoder))}
@@ -347,8 +348,9 @@ def trains(task, module, arguments, probe=None):
     if not np.all(np.isfinite(losses)):
         return 'training losses {}: not finite'.format(losses)
     if not losses[-1] < losses[0]:
-        return 'the loss did not fall in 3 epochs on {} images: {}'.format(
-            TRAINED_IMAGES, ', '.join('{:.4f}'.format(v) for v in losses))
+        return 'the loss did not fall in {} epochs on {} images: {}'.format(
+            tasks.TRAINED_EPOCHS, TRAINED_IMAGES, ', '.join(
+                '{:.4f}'.format(v) for v in losses))
     return None
 
 

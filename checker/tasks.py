@@ -9,9 +9,9 @@ MAIN_ARGS = {
     '2-convolutional': ((28, 28, 1), [16, 8, 8], (4, 4, 8)),
     '3-variational': (784, [512], 2),
 }
-# the MNIST training images the trains check fits on (3 epochs), and the
-# images of each split a main runs on (one epoch)
-TRAINED_IMAGES, MAIN_IMAGES = 512, 256
+# the MNIST training images the trains check fits on, for TRAINED_EPOCHS,
+# and the images of each split a main runs on (one epoch)
+TRAINED_IMAGES, TRAINED_EPOCHS, MAIN_IMAGES = 512, 3, 256
 # the parameters of each task's autoencoder(), as the specification's
 # prototypes name them (the mains pass them by position)
 PROTOTYPES = {
